@@ -1,0 +1,181 @@
+//! Logger configuration: where the log lives, when it is made durable, and when segments rotate.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::AuditError;
+
+/// Configuration accepted by [`AuditLogger::new`](crate::AuditLogger::new).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditConfig {
+    /// Whether and where events are recorded.
+    pub mode: AuditMode,
+    /// Identifier of the emitting service, used in every record's `audit_id`.
+    pub service_id: String,
+    /// When a new segment file is started.
+    pub rotation_policy: RotationPolicy,
+    /// How long records are kept. Stored for the operator; deleting old segments is not yet
+    /// implemented, so nothing is removed.
+    pub retention_policy: RetentionPolicy,
+    /// When written records are made durable with fsync.
+    pub flush_mode: FlushMode,
+}
+
+/// Whether and where events are recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuditMode {
+    /// Every call is a no-op: no thread, no files.
+    Disabled,
+    /// The log is a directory on local disk.
+    Local {
+        /// The log directory, created with mode 0700 if missing.
+        base_dir: PathBuf,
+    },
+}
+
+/// When records are made durable.
+///
+/// In every mode the writer thread, not the caller, does the work: one `write` per batch of
+/// queued events, then at most one fsync for that batch (group commit).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum FlushMode {
+    /// Every batch is fsynced before the writer takes the next one. An event is durable a few
+    /// hundred microseconds after `emit` returns; a crash loses only events not yet fsynced.
+    #[default]
+    Immediate,
+    /// Fsync once `size` events are pending or `interval_secs` seconds after the oldest pending
+    /// write, whichever comes first. A crash can lose up to that many events or seconds.
+    Batched {
+        /// Pending events that trigger an fsync.
+        size: usize,
+        /// Maximum age in seconds of a written but not yet fsynced event.
+        interval_secs: u64,
+    },
+    /// Like `Batched`, but a batch containing a critical event is fsynced at once when
+    /// `critical_immediate` is set.
+    Hybrid {
+        /// Pending events that trigger an fsync.
+        batch_size: usize,
+        /// Maximum age in seconds of a written but not yet fsynced event.
+        batch_interval_secs: u64,
+        /// Whether critical events are made durable at once.
+        critical_immediate: bool,
+    },
+}
+
+/// When the writer starts a new segment file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RotationPolicy {
+    /// At the first write after midnight UTC.
+    #[default]
+    Daily,
+    /// Before a write that would take the segment past this many bytes.
+    SizeLimit(usize),
+    /// Both rules, each optional.
+    Both {
+        /// Whether to rotate daily.
+        daily: bool,
+        /// Size limit in bytes.
+        size_limit: usize,
+    },
+}
+
+/// How long records are kept, in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    /// Minimum age before a record may be deleted.
+    pub min_retention_days: u32,
+    /// Age at which records may move to archive storage.
+    pub archive_after_days: u32,
+    /// Age at which records may be deleted.
+    pub delete_after_days: u32,
+}
+
+impl Default for RetentionPolicy {
+    /// Seven years, the figure SOC 2 auditors commonly expect; archive after 90 days.
+    fn default() -> Self {
+        RetentionPolicy { min_retention_days: 2555, archive_after_days: 90, delete_after_days: 2555 }
+    }
+}
+
+/// Default capacity of the queue between callers and the writer thread, in events.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 16 * 1024;
+
+/// Default time a dropped logger waits for its writer to drain.
+pub const DEFAULT_DROP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Tuning that the interface's [`AuditConfig`] does not carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoggerOptions {
+    /// Events the queue holds before `emit` returns [`AuditError::BufferFull`].
+    pub queue_capacity: usize,
+    /// How long dropping the logger without `shutdown` waits for the writer to drain.
+    pub drop_timeout: Duration,
+}
+
+impl Default for LoggerOptions {
+    fn default() -> Self {
+        LoggerOptions { queue_capacity: DEFAULT_QUEUE_CAPACITY, drop_timeout: DEFAULT_DROP_TIMEOUT }
+    }
+}
+
+impl LoggerOptions {
+    /// Sets the queue capacity in events.
+    pub fn queue_capacity(mut self, events: usize) -> Self {
+        self.queue_capacity = events;
+        self
+    }
+
+    /// Sets how long a dropped logger waits for its writer to drain.
+    pub fn drop_timeout(mut self, timeout: Duration) -> Self {
+        self.drop_timeout = timeout;
+        self
+    }
+}
+
+/// Fsync triggers derived from a [`FlushMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SyncPolicy {
+    /// Pending events that trigger an fsync; 1 means every batch.
+    pub max_pending: usize,
+    /// Maximum age of a written, unsynced event.
+    pub max_delay: Duration,
+    /// Whether a batch with a critical event is fsynced at once.
+    pub critical_immediate: bool,
+}
+
+impl FlushMode {
+    pub(crate) fn sync_policy(&self) -> Result<SyncPolicy, AuditError> {
+        let (max_pending, secs, critical_immediate) = match *self {
+            FlushMode::Immediate => return Ok(SyncPolicy { max_pending: 1, max_delay: Duration::ZERO, critical_immediate: true }),
+            FlushMode::Batched { size, interval_secs } => (size, interval_secs, false),
+            FlushMode::Hybrid { batch_size, batch_interval_secs, critical_immediate } => {
+                (batch_size, batch_interval_secs, critical_immediate)
+            }
+        };
+        if max_pending == 0 {
+            return Err(AuditError::InvalidConfig { field: "flush_mode", reason: "batch size must be at least 1".into() });
+        }
+        if secs == 0 {
+            return Err(AuditError::InvalidConfig { field: "flush_mode", reason: "batch interval must be at least 1 second".into() });
+        }
+        Ok(SyncPolicy { max_pending, max_delay: Duration::from_secs(secs), critical_immediate })
+    }
+}
+
+impl RotationPolicy {
+    /// Returns (rotate daily, size limit in bytes).
+    pub(crate) fn rules(&self) -> Result<(bool, Option<u64>), AuditError> {
+        let (daily, limit) = match *self {
+            RotationPolicy::Daily => (true, None),
+            RotationPolicy::SizeLimit(limit) => (false, Some(limit)),
+            RotationPolicy::Both { daily, size_limit } => (daily, Some(size_limit)),
+        };
+        if limit == Some(0) {
+            return Err(AuditError::InvalidConfig { field: "rotation_policy", reason: "size limit must be greater than 0".into() });
+        }
+        Ok((daily, limit.map(|l| l as u64)))
+    }
+}

@@ -1,0 +1,90 @@
+//! The crate's error type.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong when emitting, writing, reading or verifying a log.
+///
+/// Variants carry the path, line, byte offset, sequence number or field concerned.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuditError {
+    /// The queue to the writer thread is full, so the event was not accepted. Nothing was
+    /// written and no sequence number was used; the caller may retry or fail its own operation.
+    #[error("audit queue is full: the event was not accepted")]
+    BufferFull,
+
+    /// The event failed validation. The message names the field and, for a rejected character,
+    /// its code point.
+    #[error("invalid audit event: {0}")]
+    InvalidInput(String),
+
+    /// Every sequence number has been used. The log accepts no further events.
+    #[error("sequence numbers exhausted: the log accepts no further events")]
+    CounterOverflow,
+
+    /// An I/O error with no single file to blame.
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+
+    /// An I/O error on a named file or directory.
+    #[error("{}: {operation} failed: {source}", path.display())]
+    File {
+        /// The file or directory.
+        path: PathBuf,
+        /// What was being done, such as `open` or `fsync`.
+        operation: &'static str,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// Another process (or another logger in this process) holds the log directory's lock.
+    #[error("{}: log is locked by another writer ({})", dir.display(), holder.as_deref().unwrap_or("holder unknown"))]
+    Locked {
+        /// The log directory.
+        dir: PathBuf,
+        /// What the lock file says about its holder, such as `pid 1234`.
+        holder: Option<String>,
+    },
+
+    /// Stored data is damaged in a way that opening the log must not repair.
+    #[error("{}:{line}: {reason} (byte offset {offset})", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// Byte offset of the start of that line.
+        offset: u64,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// The writer thread hit an error and stopped accepting events. Events not yet durable when
+    /// this happened may be lost; the reason says which operation failed.
+    #[error("audit writer failed: {reason}")]
+    WriterFailed {
+        /// What failed, with the path concerned.
+        reason: String,
+    },
+
+    /// The logger was shut down, or its writer thread has exited.
+    #[error("audit logger is shut down")]
+    ShutDown,
+
+    /// A configuration value is invalid.
+    #[error("invalid configuration: {field}: {reason}")]
+    InvalidConfig {
+        /// The configuration field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl AuditError {
+    pub(crate) fn file(path: impl Into<PathBuf>, operation: &'static str, source: io::Error) -> Self {
+        AuditError::File { path: path.into(), operation, source }
+    }
+}

@@ -1,0 +1,185 @@
+//! Record lines: encoding, the hashed bytes, and decoding.
+//!
+//! A record is one line of JSON:
+//!
+//! ```text
+//! {"seq":7,"audit_id":"audit-svc-0000000000000007","timestamp":"…","service_id":"svc",
+//!  "event":{"event_type":"vram_sealed",…},"prev_hash":"<64 hex>","hash":"<64 hex>"}
+//! ```
+//!
+//! (shown wrapped; stored on one line). The record's hash is SHA-256 over the line's bytes up
+//! to, not including, the final `,"hash":"` suffix. Those bytes include `prev_hash`, so each hash
+//! covers the previous one. Verification hashes the bytes as read and never re-encodes JSON.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Hash;
+use crate::event::AuditEvent;
+
+/// Bytes between the hashed part of a line and the end: `,"hash":"` + 64 hex + `"}`.
+const HASH_SUFFIX_LEN: usize = HASH_KEY.len() + 64 + 2;
+const HASH_KEY: &[u8] = b",\"hash\":\"";
+
+/// Records the writer itself adds to the chain, stored under `system` rather than `event`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event_type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SystemEvent {
+    /// Opening the log found an incomplete last line (a crash mid-write). The bytes were saved
+    /// to `saved_as` and removed from the segment before this record was appended.
+    TornTailRecovered {
+        /// Segment file name.
+        segment: String,
+        /// Byte offset in the segment where the torn bytes began.
+        offset: u64,
+        /// Number of torn bytes.
+        length: u64,
+        /// SHA-256 of the torn bytes.
+        sha256: Hash,
+        /// Path of the saved copy, relative to the log directory.
+        saved_as: String,
+    },
+}
+
+/// What a record carries: an event from a caller, or a record from the writer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordBody {
+    /// An event passed to `emit`.
+    Event(AuditEvent),
+    /// A record the writer added (recovery and similar).
+    System(SystemEvent),
+}
+
+impl RecordBody {
+    /// Returns the snake_case event type.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            RecordBody::Event(event) => event.event_type(),
+            RecordBody::System(SystemEvent::TornTailRecovered { .. }) => "torn_tail_recovered",
+        }
+    }
+}
+
+/// A decoded record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    /// Sequence number, contiguous from 0 across segments.
+    pub seq: u64,
+    /// `audit-{service_id}-{seq:016x}`.
+    pub audit_id: String,
+    /// When the logger accepted the event.
+    pub timestamp: DateTime<Utc>,
+    /// Service that wrote the record.
+    pub service_id: String,
+    /// The event.
+    pub body: RecordBody,
+    /// Hash of the previous record.
+    pub prev_hash: Hash,
+    /// This record's hash.
+    pub hash: Hash,
+}
+
+#[derive(Serialize)]
+struct EncodedRecord<'a> {
+    seq: u64,
+    audit_id: &'a str,
+    timestamp: DateTime<Utc>,
+    service_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<&'a AuditEvent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system: Option<&'a SystemEvent>,
+    prev_hash: Hash,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecodedRecord {
+    seq: u64,
+    audit_id: String,
+    timestamp: DateTime<Utc>,
+    service_id: String,
+    #[serde(default)]
+    event: Option<AuditEvent>,
+    #[serde(default)]
+    system: Option<SystemEvent>,
+    prev_hash: Hash,
+    hash: Hash,
+}
+
+/// The fields verification needs, parsed from a line without building the event.
+#[derive(Deserialize)]
+pub(crate) struct RecordFields<'a> {
+    pub seq: u64,
+    #[serde(borrow)]
+    pub audit_id: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    pub service_id: std::borrow::Cow<'a, str>,
+    pub prev_hash: Hash,
+    pub hash: Hash,
+}
+
+/// Appends the line for one record (with its `\n`) to `out` and returns the record's hash.
+pub(crate) fn encode_record(
+    out: &mut Vec<u8>,
+    seq: u64,
+    audit_id: &str,
+    timestamp: DateTime<Utc>,
+    service_id: &str,
+    body: &RecordBody,
+    prev_hash: Hash,
+) -> Hash {
+    let (event, system) = match body {
+        RecordBody::Event(event) => (Some(event), None),
+        RecordBody::System(system) => (None, Some(system)),
+    };
+    let record = EncodedRecord { seq, audit_id, timestamp, service_id, event, system, prev_hash };
+    let start = out.len();
+    // Writing validated strings, numbers and timestamps into a Vec cannot fail: serde_json only
+    // fails on I/O errors, non-string map keys and non-finite floats, none of which occur here.
+    serde_json::to_writer(&mut *out, &record).expect("audit record serialises");
+    // Drop the closing brace: the hash field is appended after hashing the bytes so far.
+    out.pop();
+    let hash = Hash::of(&out[start..]);
+    out.extend_from_slice(HASH_KEY);
+    out.extend_from_slice(hash.to_hex().as_bytes());
+    out.extend_from_slice(b"\"}\n");
+    hash
+}
+
+/// Splits a line (without its `\n`) into the hashed bytes and the stored hash.
+pub(crate) fn split_line(line: &[u8]) -> Result<(&[u8], Hash), &'static str> {
+    if line.len() < HASH_SUFFIX_LEN + 2 || !line.ends_with(b"\"}") {
+        return Err("line does not end with a hash field");
+    }
+    let split = line.len() - HASH_SUFFIX_LEN;
+    let (body, suffix) = line.split_at(split);
+    if !suffix.starts_with(HASH_KEY) {
+        return Err("line does not end with a hash field");
+    }
+    let hex = std::str::from_utf8(&suffix[HASH_KEY.len()..HASH_KEY.len() + 64]).map_err(|_| "hash is not hex")?;
+    let hash = Hash::from_hex(hex).ok_or("hash is not 64 lowercase hex digits")?;
+    Ok((body, hash))
+}
+
+impl StoredRecord {
+    /// Decodes one line (without its `\n`). Does not check the hash; see [`crate::verify`].
+    pub fn decode(line: &[u8]) -> Result<StoredRecord, String> {
+        let raw: DecodedRecord = serde_json::from_slice(line).map_err(|e| format!("invalid record: {e}"))?;
+        let body = match (raw.event, raw.system) {
+            (Some(event), None) => RecordBody::Event(event),
+            (None, Some(system)) => RecordBody::System(system),
+            _ => return Err("invalid record: exactly one of `event` and `system` must be present".into()),
+        };
+        Ok(StoredRecord {
+            seq: raw.seq,
+            audit_id: raw.audit_id,
+            timestamp: raw.timestamp,
+            service_id: raw.service_id,
+            body,
+            prev_hash: raw.prev_hash,
+            hash: raw.hash,
+        })
+    }
+}

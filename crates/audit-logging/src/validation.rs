@@ -1,0 +1,531 @@
+//! Checks every string, list and nested value of an event before it is accepted.
+//!
+//! The check runs the event through serde with a serializer that writes nothing: it visits each
+//! value exactly as the writer will later encode it, so a field added to an event can never be
+//! missed. Rules:
+//! - every string: at most [`MAX_STRING_CHARS`] characters; no NUL, ESC or other C0/C1 control
+//!   character, no bidirectional override or isolate (U+202A–U+202E, U+2066–U+2069), no U+FEFF;
+//! - free-text fields (reasons, details, validation errors, and every string inside
+//!   `PoolModified::changes` or `External::details` values) may also contain TAB, LF and CR;
+//! - every list or map: at most [`MAX_LIST_ITEMS`] items; nesting at most [`MAX_JSON_DEPTH`];
+//! - the whole event: at most [`MAX_EVENT_BYTES`] once encoded (an upper bound computed here).
+
+use std::fmt;
+
+use serde::ser::{self, Serialize};
+
+use crate::error::AuditError;
+use crate::event::AuditEvent;
+use crate::limits::{MAX_EVENT_BYTES, MAX_JSON_DEPTH, MAX_LIST_ITEMS, MAX_STRING_CHARS};
+
+/// Field names whose values are prose and may contain TAB, LF and CR.
+const FREE_TEXT_FIELDS: &[&str] = &["reason", "details", "violation", "validation_error", "changes"];
+
+/// Upper bound of the encoded size of a number, `true`, `false` or `null`.
+const SCALAR_BYTES: usize = 24;
+
+/// Validates `event`, returning [`AuditError::InvalidInput`] naming the first offending field.
+pub(crate) fn validate_event(event: &AuditEvent) -> Result<(), AuditError> {
+    let mut checker = Checker { path: Vec::new(), encoded_bytes: 0 };
+    event.serialize(&mut checker).map_err(|Invalid(message)| AuditError::InvalidInput(message))?;
+    if checker.encoded_bytes > MAX_EVENT_BYTES {
+        return Err(AuditError::InvalidInput(format!(
+            "event is too large: up to {} bytes encoded, limit {MAX_EVENT_BYTES}",
+            checker.encoded_bytes
+        )));
+    }
+    Ok(())
+}
+
+/// Checks one string against the rules above. `field` names it in the error.
+pub fn check_text(field: &str, value: &str, free_text: bool) -> Result<(), AuditError> {
+    check_str(value, free_text).map_err(|reason| AuditError::InvalidInput(format!("{field}: {reason}")))
+}
+
+fn check_str(value: &str, free_text: bool) -> Result<(), String> {
+    let mut count = 0usize;
+    for (index, c) in value.chars().enumerate() {
+        count += 1;
+        if let Some(kind) = forbidden_kind(c, free_text) {
+            return Err(format!("{kind} U+{:04X} at character {index} is not allowed", c as u32));
+        }
+    }
+    if count > MAX_STRING_CHARS {
+        return Err(format!("string has {count} characters, limit {MAX_STRING_CHARS}"));
+    }
+    Ok(())
+}
+
+fn forbidden_kind(c: char, free_text: bool) -> Option<&'static str> {
+    match c {
+        '\t' | '\n' | '\r' if free_text => None,
+        '\0' => Some("NUL"),
+        '\u{1b}' => Some("ESC"),
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Some("control character"),
+        '\u{202a}'..='\u{202e}' => Some("bidirectional override"),
+        '\u{2066}'..='\u{2069}' => Some("bidirectional isolate"),
+        '\u{feff}' => Some("byte order mark"),
+        _ => None,
+    }
+}
+
+enum Segment {
+    Field(&'static str),
+    Index(usize),
+    Key(String),
+}
+
+struct Checker {
+    path: Vec<Segment>,
+    encoded_bytes: usize,
+}
+
+#[derive(Debug)]
+struct Invalid(String);
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+impl ser::Error for Invalid {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Invalid(msg.to_string())
+    }
+}
+
+impl Checker {
+    fn path_string(&self) -> String {
+        let mut out = String::new();
+        for segment in &self.path {
+            match segment {
+                Segment::Field(name) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(name);
+                }
+                Segment::Index(i) => out.push_str(&format!("[{i}]")),
+                Segment::Key(key) => out.push_str(&format!("[{key:?}]")),
+            }
+        }
+        if out.is_empty() {
+            out.push_str("event");
+        }
+        out
+    }
+
+    fn is_free_text(&self) -> bool {
+        self.path.iter().any(|s| matches!(s, Segment::Field(name) if FREE_TEXT_FIELDS.contains(name)))
+    }
+
+    fn fail(&self, reason: impl fmt::Display) -> Invalid {
+        Invalid(format!("field {}: {reason}", self.path_string()))
+    }
+
+    fn enter(&mut self, len: Option<usize>) -> Result<(), Invalid> {
+        let depth = self.path.len();
+        if depth >= MAX_JSON_DEPTH {
+            return Err(self.fail(format!("nesting deeper than {MAX_JSON_DEPTH} levels")));
+        }
+        if let Some(len) = len {
+            if len > MAX_LIST_ITEMS {
+                return Err(self.fail(format!("{len} items, limit {MAX_LIST_ITEMS}")));
+            }
+        }
+        self.encoded_bytes += 2;
+        Ok(())
+    }
+
+    fn string(&mut self, value: &str, free_text: bool) -> Result<(), Invalid> {
+        check_str(value, free_text).map_err(|reason| self.fail(reason))?;
+        // Escaping at most doubles a string that passed the checks above (TAB, LF, CR, quote
+        // and backslash each become two bytes); the quotes and a separator add three.
+        self.encoded_bytes += 2 * value.len() + 3;
+        Ok(())
+    }
+
+    fn scalar(&mut self) -> Result<(), Invalid> {
+        self.encoded_bytes += SCALAR_BYTES;
+        Ok(())
+    }
+
+    fn element<T: ?Sized + Serialize>(&mut self, index: usize, value: &T) -> Result<(), Invalid> {
+        if index >= MAX_LIST_ITEMS {
+            return Err(self.fail(format!("more than {MAX_LIST_ITEMS} items")));
+        }
+        self.path.push(Segment::Index(index));
+        let result = value.serialize(&mut *self);
+        self.path.pop();
+        result
+    }
+
+    fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Invalid> {
+        self.encoded_bytes += key.len() + 3;
+        self.path.push(Segment::Field(key));
+        let result = value.serialize(&mut *self);
+        self.path.pop();
+        result
+    }
+}
+
+/// Serialises a map key, which must be a string, into an owned `String`.
+struct KeyCapture;
+
+impl ser::Serializer for KeyCapture {
+    type Ok = String;
+    type Error = Invalid;
+    type SerializeSeq = ser::Impossible<String, Invalid>;
+    type SerializeTuple = ser::Impossible<String, Invalid>;
+    type SerializeTupleStruct = ser::Impossible<String, Invalid>;
+    type SerializeTupleVariant = ser::Impossible<String, Invalid>;
+    type SerializeMap = ser::Impossible<String, Invalid>;
+    type SerializeStruct = ser::Impossible<String, Invalid>;
+    type SerializeStructVariant = ser::Impossible<String, Invalid>;
+
+    fn serialize_str(self, v: &str) -> Result<String, Invalid> {
+        Ok(v.to_owned())
+    }
+    fn serialize_bool(self, _: bool) -> Result<String, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_i64(self, v: i64) -> Result<String, Invalid> {
+        Ok(v.to_string())
+    }
+    fn serialize_u64(self, v: u64) -> Result<String, Invalid> {
+        Ok(v.to_string())
+    }
+    fn serialize_i8(self, v: i8) -> Result<String, Invalid> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Result<String, Invalid> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Result<String, Invalid> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_u8(self, v: u8) -> Result<String, Invalid> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Result<String, Invalid> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Result<String, Invalid> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_f32(self, _: f32) -> Result<String, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_f64(self, _: f64) -> Result<String, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_char(self, v: char) -> Result<String, Invalid> {
+        Ok(v.to_string())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<String, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_none(self) -> Result<String, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<String, Invalid> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<String, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<String, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, Invalid> {
+        Ok(variant.to_owned())
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, value: &T) -> Result<String, Invalid> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Invalid> {
+        Err(Invalid("map key is not a string".into()))
+    }
+}
+
+/// Compound state: the index of the next list element.
+struct Compound<'a> {
+    checker: &'a mut Checker,
+    next_index: usize,
+}
+
+impl<'a> ser::Serializer for &'a mut Checker {
+    type Ok = ();
+    type Error = Invalid;
+    type SerializeSeq = Compound<'a>;
+    type SerializeTuple = Compound<'a>;
+    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTupleVariant = Compound<'a>;
+    type SerializeMap = Compound<'a>;
+    type SerializeStruct = Compound<'a>;
+    type SerializeStructVariant = Compound<'a>;
+
+    fn serialize_bool(self, _: bool) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_i8(self, _: i8) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_i16(self, _: i16) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_i32(self, _: i32) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_i64(self, _: i64) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_u8(self, _: u8) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_u16(self, _: u16) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_u32(self, _: u32) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_u64(self, _: u64) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_f32(self, _: f32) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_f64(self, _: f64) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_char(self, v: char) -> Result<(), Invalid> {
+        let free_text = self.is_free_text();
+        self.string(v.encode_utf8(&mut [0; 4]), free_text)
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Invalid> {
+        let free_text = self.is_free_text();
+        self.string(v, free_text)
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Invalid> {
+        // Encoded as a list of numbers by serde_json.
+        self.enter(Some(v.len()))?;
+        self.encoded_bytes += 4 * v.len();
+        Ok(())
+    }
+    fn serialize_none(self) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), Invalid> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Invalid> {
+        self.scalar()
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), Invalid> {
+        self.encoded_bytes += variant.len() + 3;
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, value: &T) -> Result<(), Invalid> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Invalid> {
+        self.enter(None)?;
+        self.field(variant, value)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a>, Invalid> {
+        self.enter(len)?;
+        Ok(Compound { checker: self, next_index: 0 })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, Invalid> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, Invalid> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a>, Invalid> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a>, Invalid> {
+        self.enter(len)?;
+        Ok(Compound { checker: self, next_index: 0 })
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Invalid> {
+        self.enter(None)?;
+        Ok(Compound { checker: self, next_index: 0 })
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Compound<'a>, Invalid> {
+        self.enter(None)?;
+        Ok(Compound { checker: self, next_index: 0 })
+    }
+}
+
+impl Compound<'_> {
+    fn next_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Invalid> {
+        let index = self.next_index;
+        self.next_index += 1;
+        self.checker.element(index, value)
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_> {
+    type Ok = ();
+    type Error = Invalid;
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Invalid> {
+        self.next_element(value)
+    }
+    fn end(self) -> Result<(), Invalid> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_> {
+    type Ok = ();
+    type Error = Invalid;
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Invalid> {
+        self.next_element(value)
+    }
+    fn end(self) -> Result<(), Invalid> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Invalid;
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Invalid> {
+        self.next_element(value)
+    }
+    fn end(self) -> Result<(), Invalid> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_> {
+    type Ok = ();
+    type Error = Invalid;
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Invalid> {
+        self.next_element(value)
+    }
+    fn end(self) -> Result<(), Invalid> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for Compound<'_> {
+    type Ok = ();
+    type Error = Invalid;
+    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), Invalid> {
+        if self.next_index >= MAX_LIST_ITEMS {
+            return Err(self.checker.fail(format!("more than {MAX_LIST_ITEMS} entries")));
+        }
+        self.next_index += 1;
+        let key = key.serialize(KeyCapture).map_err(|e| self.checker.fail(e))?;
+        // Keys are names, never prose: control characters are rejected even in free-text maps.
+        let checked = check_str(&key, false);
+        self.checker.path.push(Segment::Key(key));
+        if let Err(reason) = checked {
+            let error = self.checker.fail(format!("key {reason}"));
+            self.checker.path.pop();
+            return Err(error);
+        }
+        let key_len = match self.checker.path.last() {
+            Some(Segment::Key(k)) => k.len(),
+            _ => 0,
+        };
+        self.checker.encoded_bytes += 2 * key_len + 3;
+        Ok(())
+    }
+    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Invalid> {
+        let result = value.serialize(&mut *self.checker);
+        self.checker.path.pop();
+        result
+    }
+    fn end(self) -> Result<(), Invalid> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Invalid;
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Invalid> {
+        self.checker.field(key, value)
+    }
+    fn end(self) -> Result<(), Invalid> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<'_> {
+    type Ok = ();
+    type Error = Invalid;
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Invalid> {
+        self.checker.field(key, value)
+    }
+    fn end(self) -> Result<(), Invalid> {
+        Ok(())
+    }
+}
