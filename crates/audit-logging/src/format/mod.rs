@@ -41,3 +41,18 @@ pub fn parse_segment_file_name(name: &str) -> Option<u64> {
 pub fn audit_id(service_id: &str, seq: u64) -> String {
     format!("audit-{service_id}-{seq:016x}")
 }
+
+/// Maximum length of a service id, in bytes.
+pub const MAX_SERVICE_ID_LEN: usize = 128;
+
+/// Checks that a service id can appear in an `audit_id` and a segment header unescaped:
+/// 1 to [`MAX_SERVICE_ID_LEN`] ASCII letters, digits, `.`, `_` or `-`.
+pub fn check_service_id(service_id: &str) -> Result<(), String> {
+    if service_id.is_empty() || service_id.len() > MAX_SERVICE_ID_LEN {
+        return Err(format!("must be 1 to {MAX_SERVICE_ID_LEN} characters, got {}", service_id.len()));
+    }
+    match service_id.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        Some(c) => Err(format!("character U+{:04X} is not allowed; use ASCII letters, digits, '.', '_' or '-'", c as u32)),
+        None => Ok(()),
+    }
+}

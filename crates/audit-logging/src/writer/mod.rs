@@ -1,0 +1,28 @@
+//! The writer thread and the state it shares with callers.
+
+mod shared;
+mod thread;
+
+use chrono::{DateTime, Utc};
+
+use crate::event::AuditEvent;
+
+pub(crate) use shared::{lock, stopped_error, DurableState, Shared};
+pub(crate) use thread::{spawn, WriterSettings};
+
+/// One accepted event on its way to the writer.
+#[derive(Debug)]
+pub(crate) struct Item {
+    /// When `emit` accepted it; stored as the record's `timestamp`.
+    pub accepted_at: DateTime<Utc>,
+    pub event: AuditEvent,
+}
+
+/// Requests to the writer that bypass the bounded queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    /// Make everything queued so far durable now, whatever the flush mode.
+    Flush,
+    /// Drain the queue, make it durable and exit.
+    Shutdown,
+}
