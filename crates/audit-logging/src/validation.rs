@@ -529,3 +529,160 @@ impl ser::SerializeStructVariant for Compound<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::Utc;
+
+    use super::*;
+    use crate::event::{ActorInfo, AuditResult, AuthMethod};
+
+    fn actor(user_id: &str, session_id: Option<&str>) -> ActorInfo {
+        ActorInfo {
+            user_id: user_id.into(),
+            ip: None,
+            auth_method: AuthMethod::ApiKey,
+            session_id: session_id.map(str::to_owned),
+        }
+    }
+
+    fn message(result: Result<(), AuditError>) -> String {
+        match result {
+            Err(AuditError::InvalidInput(message)) => message,
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
+
+    fn canceled(reason: &str) -> AuditEvent {
+        AuditEvent::TaskCanceled { timestamp: Utc::now(), actor: actor("alice", None), task_id: "t1".into(), reason: reason.into() }
+    }
+
+    #[test]
+    fn clean_event_passes() {
+        validate_event(&canceled("user asked\nto stop")).unwrap();
+    }
+
+    #[test]
+    fn escape_in_nested_optional_field_is_named() {
+        let event = AuditEvent::TaskCanceled {
+            timestamp: Utc::now(),
+            actor: actor("alice", Some("s\u{1b}1")),
+            task_id: "t1".into(),
+            reason: "r".into(),
+        };
+        let message = message(validate_event(&event));
+        assert!(message.contains("actor.session_id"), "{message}");
+        assert!(message.contains("U+001B"), "{message}");
+        assert!(message.contains("ESC"), "{message}");
+    }
+
+    #[test]
+    fn newline_allowed_in_free_text_but_not_in_identifier() {
+        validate_event(&canceled("line one\r\nline two\tend")).unwrap();
+        let event = AuditEvent::SealVerified { timestamp: Utc::now(), shard_id: "a\nb".into(), worker_id: "w".into() };
+        let message = message(validate_event(&event));
+        assert!(message.contains("shard_id"), "{message}");
+        assert!(message.contains("U+000A"), "{message}");
+    }
+
+    #[test]
+    fn every_forbidden_code_point_is_rejected() {
+        let forbidden = ['\0', '\u{1}', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}', '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{feff}'];
+        for c in forbidden {
+            let message = message(validate_event(&canceled(&format!("x{c}y"))));
+            assert!(message.contains(&format!("U+{:04X}", c as u32)), "{message}");
+            assert!(message.contains("reason"), "{message}");
+        }
+    }
+
+    #[test]
+    fn list_item_is_named_by_index() {
+        let event = AuditEvent::DataDeleted {
+            timestamp: Utc::now(),
+            customer_id: "c".into(),
+            data_types: vec!["ok".into(), "bad\u{202e}".into()],
+            reason: "r".into(),
+        };
+        let message = message(validate_event(&event));
+        assert!(message.contains("data_types[1]"), "{message}");
+        assert!(message.contains("U+202E"), "{message}");
+    }
+
+    #[test]
+    fn long_string_is_rejected_with_its_length() {
+        let message = message(validate_event(&canceled(&"x".repeat(MAX_STRING_CHARS + 1))));
+        assert!(message.contains(&format!("{} characters", MAX_STRING_CHARS + 1)), "{message}");
+    }
+
+    #[test]
+    fn long_list_is_rejected() {
+        let event = AuditEvent::GdprDataAccessRequest {
+            timestamp: Utc::now(),
+            customer_id: "c".into(),
+            requester: "r".into(),
+            scope: vec!["s".into(); MAX_LIST_ITEMS + 1],
+        };
+        let message = message(validate_event(&event));
+        assert!(message.contains("scope"), "{message}");
+    }
+
+    #[test]
+    fn changes_value_is_walked_to_every_string() {
+        let changes = serde_json::json!({"replicas": {"old": 1, "new": 2}, "labels": ["a", "b\u{0}"]});
+        let event = AuditEvent::PoolModified { timestamp: Utc::now(), actor: actor("alice", None), pool_id: "p".into(), changes };
+        let message = message(validate_event(&event));
+        assert!(message.contains("changes[\"labels\"][1]"), "{message}");
+        assert!(message.contains("U+0000"), "{message}");
+    }
+
+    #[test]
+    fn changes_key_with_control_character_is_rejected() {
+        let changes = serde_json::json!({"a\u{7}": 1});
+        let event = AuditEvent::PoolModified { timestamp: Utc::now(), actor: actor("alice", None), pool_id: "p".into(), changes };
+        let message = message(validate_event(&event));
+        assert!(message.contains("key"), "{message}");
+        assert!(message.contains("U+0007"), "{message}");
+    }
+
+    #[test]
+    fn deeply_nested_changes_are_rejected() {
+        let mut changes = serde_json::json!(1);
+        for _ in 0..MAX_JSON_DEPTH + 2 {
+            changes = serde_json::json!([changes]);
+        }
+        let event = AuditEvent::PoolModified { timestamp: Utc::now(), actor: actor("alice", None), pool_id: "p".into(), changes };
+        let message = message(validate_event(&event));
+        assert!(message.contains("nesting"), "{message}");
+    }
+
+    #[test]
+    fn oversized_event_is_rejected() {
+        let details: BTreeMap<String, String> = (0..200).map(|i| (format!("key{i}"), "v".repeat(1000))).collect();
+        let event = AuditEvent::External {
+            timestamp: Utc::now(),
+            source: "app".into(),
+            actor: "a".into(),
+            action: "x".into(),
+            target: String::new(),
+            outcome: AuditResult::Success,
+            details,
+        };
+        let message = message(validate_event(&event));
+        assert!(message.contains("too large"), "{message}");
+    }
+
+    #[test]
+    fn failure_reason_inside_result_is_free_text() {
+        let event = AuditEvent::TaskCompleted {
+            timestamp: Utc::now(),
+            task_id: "t".into(),
+            worker_id: "w".into(),
+            tokens_generated: 1,
+            duration_ms: 2,
+            result: AuditResult::Failure { reason: "out of memory\nretry later".into() },
+        };
+        validate_event(&event).unwrap();
+    }
+}

@@ -183,3 +183,22 @@ impl StoredRecord {
         })
     }
 }
+
+impl StoredRecord {
+    /// Returns the record as a JSON object with the same fields as the stored line.
+    pub fn to_json(&self) -> serde_json::Value {
+        let (key, body) = match &self.body {
+            RecordBody::Event(event) => ("event", serde_json::to_value(event)),
+            RecordBody::System(system) => ("system", serde_json::to_value(system)),
+        };
+        let mut object = serde_json::Map::new();
+        object.insert("seq".into(), self.seq.into());
+        object.insert("audit_id".into(), self.audit_id.clone().into());
+        object.insert("timestamp".into(), self.timestamp.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true).into());
+        object.insert("service_id".into(), self.service_id.clone().into());
+        object.insert(key.into(), body.unwrap_or(serde_json::Value::Null));
+        object.insert("prev_hash".into(), self.prev_hash.to_hex().into());
+        object.insert("hash".into(), self.hash.to_hex().into());
+        serde_json::Value::Object(object)
+    }
+}
