@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Imports the bundled Linux auditd trails (testdata/auditd) into a fresh log directory,
+# verifies it, and queries it. Usage: scripts/demo.sh [LOG_DIR]  (default: target/demo-log)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log_dir="${1:-target/demo-log}"
+
+cargo build --release --quiet -p audit-log
+bin=target/release/audit-log
+rm -rf "$log_dir"
+
+echo "== import"
+"$bin" import --format auditd --dir "$log_dir" --service-id auditd-sample testdata/auditd/*.log
+
+echo "== verify"
+"$bin" verify "$log_dir"
+
+echo "== query: authentication events"
+"$bin" query "$log_dir" --type auth_success --type auth_failure
+
+echo "== tail -n 3"
+"$bin" tail "$log_dir" -n 3
