@@ -102,22 +102,89 @@ impl Default for RetentionPolicy {
 /// Default capacity of the queue between callers and the writer thread, in events.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 16 * 1024;
 
+/// Default capacity of the queue in bytes (an upper bound of the events' encoded size).
+pub const DEFAULT_QUEUE_BYTES: usize = 10 * 1024 * 1024;
+
 /// Default time a dropped logger waits for its writer to drain.
 pub const DEFAULT_DROP_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Default wait between attempts to recover from a write or fsync error.
+pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Default free space below which the writer logs a warning.
+pub const DEFAULT_DISK_WARN_BELOW: u64 = 1024 * 1024 * 1024;
+
+/// Default free space below which `emit` rejects events, keeping room for what is queued and
+/// for the records that report the refusals.
+pub const DEFAULT_DISK_RESERVE: u64 = 64 * 1024 * 1024;
+
+/// What `emit` does when the queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OverflowPolicy {
+    /// Return [`AuditError::BufferFull`] at once.
+    #[default]
+    Reject,
+    /// Wait up to `timeout` for room, then return [`AuditError::BufferFull`]. Blocks the caller.
+    Block {
+        /// Longest wait.
+        timeout: Duration,
+    },
+    /// Return [`AuditError::Dropped`] at once. For callers that choose availability over
+    /// completeness and may ignore that error: the log still records how many were dropped.
+    DropAndRecord,
+}
+
+/// What the logger does after a write or fsync error, while the writer retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum FailurePolicy {
+    /// Reject new events with [`AuditError::WriterFailed`] until the writer recovers.
+    #[default]
+    FailClosed,
+    /// Keep accepting events into the queue (until it is full) while the writer retries.
+    KeepAccepting,
+}
+
 /// Tuning that the interface's [`AuditConfig`] does not carry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct LoggerOptions {
-    /// Events the queue holds before `emit` returns [`AuditError::BufferFull`].
+    /// Events the queue holds.
     pub queue_capacity: usize,
+    /// Bytes the queue holds, counted as an upper bound of each event's encoded size.
+    pub queue_bytes: usize,
+    /// What `emit` does when the queue is full.
+    pub overflow: OverflowPolicy,
+    /// What the logger does after a write or fsync error.
+    pub on_failure: FailurePolicy,
+    /// Wait between recovery attempts after a write or fsync error.
+    pub retry_interval: Duration,
+    /// Free space below which the writer logs a warning, in bytes.
+    pub disk_warn_below: u64,
+    /// Free space below which `emit` rejects events with [`AuditError::DiskSpaceLow`].
+    pub disk_reserve: u64,
     /// How long dropping the logger without `shutdown` waits for the writer to drain.
     pub drop_timeout: Duration,
+    /// Makes chosen file operations fail, for tests.
+    #[cfg(feature = "fault-injection")]
+    pub faults: Option<std::sync::Arc<dyn crate::faults::FaultInjector>>,
 }
 
 impl Default for LoggerOptions {
     fn default() -> Self {
-        LoggerOptions { queue_capacity: DEFAULT_QUEUE_CAPACITY, drop_timeout: DEFAULT_DROP_TIMEOUT }
+        LoggerOptions {
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
+            overflow: OverflowPolicy::default(),
+            on_failure: FailurePolicy::default(),
+            retry_interval: DEFAULT_RETRY_INTERVAL,
+            disk_warn_below: DEFAULT_DISK_WARN_BELOW,
+            disk_reserve: DEFAULT_DISK_RESERVE,
+            drop_timeout: DEFAULT_DROP_TIMEOUT,
+            #[cfg(feature = "fault-injection")]
+            faults: None,
+        }
     }
 }
 
@@ -128,9 +195,47 @@ impl LoggerOptions {
         self
     }
 
+    /// Sets the queue capacity in bytes.
+    pub fn queue_bytes(mut self, bytes: usize) -> Self {
+        self.queue_bytes = bytes;
+        self
+    }
+
+    /// Sets what `emit` does when the queue is full.
+    pub fn overflow(mut self, policy: OverflowPolicy) -> Self {
+        self.overflow = policy;
+        self
+    }
+
+    /// Sets what the logger does after a write or fsync error.
+    pub fn on_failure(mut self, policy: FailurePolicy) -> Self {
+        self.on_failure = policy;
+        self
+    }
+
+    /// Sets the wait between recovery attempts.
+    pub fn retry_interval(mut self, interval: Duration) -> Self {
+        self.retry_interval = interval;
+        self
+    }
+
+    /// Sets the free-space thresholds in bytes: warn below `warn_below`, reject below `reserve`.
+    pub fn disk_thresholds(mut self, warn_below: u64, reserve: u64) -> Self {
+        self.disk_warn_below = warn_below;
+        self.disk_reserve = reserve;
+        self
+    }
+
     /// Sets how long a dropped logger waits for its writer to drain.
     pub fn drop_timeout(mut self, timeout: Duration) -> Self {
         self.drop_timeout = timeout;
+        self
+    }
+
+    /// Sets the fault injector (tests only).
+    #[cfg(feature = "fault-injection")]
+    pub fn faults(mut self, injector: std::sync::Arc<dyn crate::faults::FaultInjector>) -> Self {
+        self.faults = Some(injector);
         self
     }
 }

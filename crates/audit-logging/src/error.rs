@@ -69,6 +69,24 @@ pub enum AuditError {
         reason: String,
     },
 
+    /// The queue was full and the overflow policy is
+    /// [`OverflowPolicy::DropAndRecord`](crate::config::OverflowPolicy::DropAndRecord): the
+    /// event was dropped, and the log will contain a record counting it.
+    #[error("audit queue is full: the event was dropped and the drop will be recorded in the log")]
+    Dropped,
+
+    /// Free space on the log's file system is below the configured reserve, so the event was
+    /// rejected. The reserve keeps room for queued events and for the record of refusals.
+    #[error("{}: only {free} bytes free, below the reserve of {required} bytes: the event was rejected", path.display())]
+    DiskSpaceLow {
+        /// The log directory.
+        path: PathBuf,
+        /// Bytes free at the last check.
+        free: u64,
+        /// The configured reserve.
+        required: u64,
+    },
+
     /// The logger was shut down, or its writer thread has exited.
     #[error("audit logger is shut down")]
     ShutDown,

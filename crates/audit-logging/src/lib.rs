@@ -37,6 +37,8 @@
 pub mod config;
 pub mod error;
 pub mod event;
+#[cfg(feature = "fault-injection")]
+pub mod faults;
 pub mod format;
 pub mod limits;
 mod logger;
@@ -46,7 +48,9 @@ mod validation;
 pub mod verify;
 mod writer;
 
-pub use config::{AuditConfig, AuditMode, FlushMode, LoggerOptions, RetentionPolicy, RotationPolicy};
+pub use config::{
+    AuditConfig, AuditMode, FailurePolicy, FlushMode, LoggerOptions, OverflowPolicy, RetentionPolicy, RotationPolicy,
+};
 pub use error::AuditError;
 pub use event::{ActorInfo, AuditEvent, AuditResult, AuthMethod, ResourceInfo};
 pub use logger::{AuditLogger, Health, Receipt, ShutdownReport};

@@ -5,7 +5,7 @@ mod common;
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
 
-use audit_logging::format::RecordBody;
+use audit_logging::format::{RecordBody, SystemEvent};
 use audit_logging::query::{query, Query};
 use audit_logging::{AuditEvent, FlushMode, LoggerOptions, RotationPolicy};
 
@@ -19,7 +19,7 @@ fn concurrent_emitters_produce_contiguous_chain() {
         dir.path(),
         FlushMode::Batched { size: 512, interval_secs: 1 },
         RotationPolicy::SizeLimit(256 * 1024),
-        LoggerOptions::default().queue_capacity(THREADS * PER_THREAD),
+        LoggerOptions::default().queue_capacity(2 * THREADS * PER_THREAD).queue_bytes(64 << 20),
     ));
     let start = Arc::new(Barrier::new(THREADS));
     let handles: Vec<_> = (0..THREADS)
@@ -117,7 +117,22 @@ fn full_queue_refuses_without_leaving_a_gap() {
 
     assert!(refused > 0, "a 4-slot queue should fill during a burst of 10000");
     assert_eq!(report.refused, refused);
-    assert_eq!(report.written, accepted);
-    assert_eq!(report.last_seq, Some(accepted - 1));
-    assert_eq!(common::assert_intact(dir.path()), accepted);
+    let records = query(dir.path(), &Query::new()).unwrap();
+    let mut events = 0;
+    let mut recorded_losses = 0;
+    for record in &records {
+        match &record.body {
+            RecordBody::Event(_) => events += 1,
+            RecordBody::System(SystemEvent::EventsLost { count, reason, .. }) => {
+                assert_eq!(reason, "queue_full");
+                recorded_losses += count;
+            }
+            other => panic!("unexpected record {other:?}"),
+        }
+    }
+    assert_eq!(events, accepted);
+    assert_eq!(recorded_losses, refused, "every refusal must be counted in the log");
+    assert_eq!(report.written, records.len() as u64);
+    assert_eq!(report.last_seq, Some(records.len() as u64 - 1));
+    assert_eq!(common::assert_intact(dir.path()), records.len() as u64);
 }

@@ -40,6 +40,30 @@ pub enum SystemEvent {
         /// Path of the saved copy, relative to the log directory.
         saved_as: String,
     },
+    /// Events were not accepted. They have no sequence numbers; this record stands where the
+    /// writer learned of them, and `verify` reports it as a declared gap.
+    EventsLost {
+        /// How many events.
+        count: u64,
+        /// Why: `queue_full`, `dropped`, `writer_failed`, `disk_space_low` or `invalid_input`.
+        reason: String,
+        /// When the first of them was refused.
+        first_at: DateTime<Utc>,
+        /// When the last of them was refused.
+        last_at: DateTime<Utc>,
+    },
+    /// The writer could not write or fsync for a while and then recovered. Events accepted
+    /// before the failure were kept in memory and written on recovery.
+    WriterRecovered {
+        /// When the first error happened.
+        failed_at: DateTime<Utc>,
+        /// When writing worked again.
+        recovered_at: DateTime<Utc>,
+        /// The first error.
+        error: String,
+        /// Events rejected with `WriterFailed` during the outage.
+        events_refused: u64,
+    },
 }
 
 /// What a record carries: an event from a caller, or a record from the writer.
@@ -57,6 +81,8 @@ impl RecordBody {
         match self {
             RecordBody::Event(event) => event.event_type(),
             RecordBody::System(SystemEvent::TornTailRecovered { .. }) => "torn_tail_recovered",
+            RecordBody::System(SystemEvent::EventsLost { .. }) => "events_lost",
+            RecordBody::System(SystemEvent::WriterRecovered { .. }) => "writer_recovered",
         }
     }
 }

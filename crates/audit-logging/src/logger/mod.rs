@@ -15,21 +15,27 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::path::PathBuf;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use crossbeam_channel::{Sender, TrySendError};
 
 pub use receipt::Receipt;
 
-use crate::config::{AuditConfig, AuditMode, LoggerOptions};
+use crate::config::{AuditConfig, AuditMode, FailurePolicy, LoggerOptions, OverflowPolicy};
 use crate::error::AuditError;
 use crate::event::AuditEvent;
 use crate::format::{check_service_id, Hash, RecordBody};
-use crate::storage::{LogFiles, Rotation, SEQ_LIMIT};
+use crate::storage::{FileOps, LogFiles, Rotation, SEQ_LIMIT};
 use crate::validation::validate_event;
-use crate::writer::{self, lock, stopped_error, Control, DurableState, Item, Shared, WriterSettings};
+use crate::writer::{self, lock, stopped_error, Control, DurableState, Item, LossReason, PushState, Shared, WriterSettings};
+
+/// Routine (non-critical) events may fill the queue up to `1 - 1/CRITICAL_RESERVE_DIVISOR` of
+/// its capacity in events and in bytes; the rest is kept for critical events, so a flood of
+/// routine events cannot crowd them out.
+const CRITICAL_RESERVE_DIVISOR: usize = 8;
 
 /// A handle that records audit events. Share it as `Arc<AuditLogger>`.
 #[derive(Debug)]
@@ -43,7 +49,38 @@ struct Inner {
     control: Sender<Control>,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
+    dir: PathBuf,
+    limits: QueueLimits,
+    overflow: OverflowPolicy,
+    on_failure: FailurePolicy,
+    disk_reserve: u64,
     drop_timeout: Duration,
+}
+
+/// Queue limits: the whole queue for critical events, less a reserve for routine ones.
+#[derive(Debug, Clone, Copy)]
+struct QueueLimits {
+    items: usize,
+    bytes: usize,
+    routine_items: usize,
+    routine_bytes: usize,
+}
+
+impl QueueLimits {
+    fn new(items: usize, bytes: usize) -> QueueLimits {
+        QueueLimits {
+            items,
+            bytes,
+            routine_items: items - items / CRITICAL_RESERVE_DIVISOR,
+            routine_bytes: bytes - bytes / CRITICAL_RESERVE_DIVISOR,
+        }
+    }
+
+    fn has_room(&self, push: &PushState, size: usize, critical: bool) -> bool {
+        let (items, bytes) = if critical { (self.items, self.bytes) } else { (self.routine_items, self.routine_bytes) };
+        // An event larger than the whole byte limit is still accepted into an empty queue.
+        push.queued_items < items && (push.queued_bytes + size <= bytes || push.queued_items == 0)
+    }
 }
 
 /// What [`AuditLogger::shutdown`] reports.
@@ -55,8 +92,13 @@ pub struct ShutdownReport {
     pub last_hash: Hash,
     /// Records this logger wrote, including records the writer added itself.
     pub written: u64,
-    /// Events refused with [`AuditError::BufferFull`].
+    /// Events rejected because the queue was full, the writer had failed, or the disk was
+    /// below its reserve.
     pub refused: u64,
+    /// Events dropped under [`OverflowPolicy::DropAndRecord`].
+    pub dropped: u64,
+    /// Events rejected as invalid.
+    pub invalid: u64,
 }
 
 /// The logger's state, as reported by [`AuditLogger::health`].
@@ -92,27 +134,43 @@ impl AuditLogger {
             AuditMode::Local { base_dir } => base_dir.clone(),
         };
         check_service_id(&config.service_id).map_err(|reason| AuditError::InvalidConfig { field: "service_id", reason })?;
-        if options.queue_capacity == 0 {
-            return Err(AuditError::InvalidConfig { field: "queue_capacity", reason: "must be at least 1".into() });
+        if options.queue_capacity < 2 {
+            return Err(AuditError::InvalidConfig { field: "queue_capacity", reason: "must be at least 2".into() });
+        }
+        if options.queue_bytes < crate::limits::MAX_EVENT_BYTES {
+            let reason = format!("must be at least {} bytes, the largest event", crate::limits::MAX_EVENT_BYTES);
+            return Err(AuditError::InvalidConfig { field: "queue_bytes", reason });
         }
         let policy = config.flush_mode.sync_policy()?;
         let (daily, size_limit) = config.rotation_policy.rules()?;
 
-        let (mut files, repair) = LogFiles::open(&base_dir, &config.service_id, Rotation { daily, size_limit })?;
+        let ops = FileOps {
+            #[cfg(feature = "fault-injection")]
+            injector: options.faults.clone(),
+        };
+        let rotation = Rotation { daily, size_limit };
+        let (mut files, repair) = LogFiles::open(&base_dir, &config.service_id, rotation, ops)?;
         let mut written = 0;
         if let Some(repair) = repair {
             files.append(Utc::now(), &RecordBody::System(repair))?;
-            files.sync()?;
+            files.persist(true)?;
             written += 1;
         }
         let next_seq = files.next_seq();
         let seq_budget = (SEQ_LIMIT + 1).saturating_sub(next_seq);
-        let shared = Arc::new(Shared::new(next_seq, seq_budget, files.last_hash()));
-        lock(&shared.durable).written = written;
+        let shared = Arc::new(Shared::new(next_seq, seq_budget, files.last_hash(), written));
 
         let (items_tx, items_rx) = crossbeam_channel::bounded(options.queue_capacity);
         let (control_tx, control_rx) = crossbeam_channel::unbounded();
-        let settings = WriterSettings { policy, items: items_rx, control: control_rx, shared: Arc::clone(&shared) };
+        let settings = WriterSettings {
+            policy,
+            items: items_rx,
+            control: control_rx,
+            shared: Arc::clone(&shared),
+            retry_interval: options.retry_interval,
+            disk_warn_below: options.disk_warn_below,
+            disk_reserve: options.disk_reserve,
+        };
         let thread = writer::spawn(files, settings)?;
         Ok(AuditLogger {
             inner: Some(Inner {
@@ -120,6 +178,11 @@ impl AuditLogger {
                 control: control_tx,
                 shared,
                 thread: Some(thread),
+                dir: base_dir,
+                limits: QueueLimits::new(options.queue_capacity, options.queue_bytes),
+                overflow: options.overflow,
+                on_failure: options.on_failure,
+                disk_reserve: options.disk_reserve,
                 drop_timeout: options.drop_timeout,
             }),
         })
@@ -130,10 +193,16 @@ impl AuditLogger {
     /// `Ok` means the event was accepted and will be written in order; it is durable once a
     /// later [`flush`](Self::flush) returns, or at once with [`emit_durable`](Self::emit_durable).
     ///
+    /// Every error except `CounterOverflow` and `ShutDown` is also counted, and the writer
+    /// appends an `events_lost` record with the count and time span as soon as it can.
+    ///
     /// # Errors
-    /// [`AuditError::InvalidInput`] naming the field; [`AuditError::BufferFull`] when the queue
-    /// is full; [`AuditError::WriterFailed`] or [`AuditError::ShutDown`] once the writer has
-    /// stopped; [`AuditError::CounterOverflow`] when sequence numbers are exhausted.
+    /// [`AuditError::InvalidInput`] naming the field; [`AuditError::BufferFull`] or
+    /// [`AuditError::Dropped`] when the queue is full (see [`OverflowPolicy`]);
+    /// [`AuditError::WriterFailed`] while the writer cannot write (with
+    /// [`FailurePolicy::FailClosed`]); [`AuditError::DiskSpaceLow`] below the disk reserve;
+    /// [`AuditError::ShutDown`] once the writer has exited; [`AuditError::CounterOverflow`]
+    /// when sequence numbers are exhausted.
     pub fn emit(&self, event: AuditEvent) -> Result<(), AuditError> {
         match &self.inner {
             None => Ok(()),
@@ -181,6 +250,11 @@ impl AuditLogger {
         }
     }
 
+    /// Returns the sequence number of the last durable record, without waiting.
+    pub fn durable_seq(&self) -> Option<u64> {
+        self.inner.as_ref().and_then(|inner| lock(&inner.shared.durable).durable_seq)
+    }
+
     /// Drains the queue, makes everything durable, stops the writer thread and reports.
     pub async fn shutdown(mut self) -> Result<ShutdownReport, AuditError> {
         let Some(mut inner) = self.inner.take() else { return Ok(disabled_report()) };
@@ -198,7 +272,7 @@ impl AuditLogger {
 }
 
 fn disabled_report() -> ShutdownReport {
-    ShutdownReport { last_seq: None, last_hash: Hash::GENESIS, written: 0, refused: 0 }
+    ShutdownReport { last_seq: None, last_hash: Hash::GENESIS, written: 0, refused: 0, dropped: 0, invalid: 0 }
 }
 
 /// Ready once `target` items are durable; an error once the writer failed or stopped short.
@@ -215,31 +289,79 @@ fn flushed(state: &DurableState, target: u64) -> Option<Result<Option<u64>, Audi
 impl Inner {
     /// Validates and queues `event`, returning its ordinal among accepted items.
     fn submit(&self, event: AuditEvent) -> Result<u64, AuditError> {
-        validate_event(&event)?;
-        if self.shared.failed.load(Ordering::Acquire) {
-            return Err(stopped_error(&lock(&self.shared.durable)));
-        }
+        let size = match validate_event(&event) {
+            Ok(size) => size,
+            Err(error) => {
+                self.refuse(&mut lock(&self.shared.push), LossReason::InvalidInput);
+                return Err(error);
+            }
+        };
+        let critical = event.is_critical();
         let mut push = lock(&self.shared.push);
-        if push.seq_budget == 0 {
-            return Err(AuditError::CounterOverflow);
+        let mut deadline: Option<Instant> = None;
+        loop {
+            if push.seq_budget == 0 {
+                return Err(AuditError::CounterOverflow);
+            }
+            if let Some(reason) = &push.failure {
+                if self.on_failure == FailurePolicy::FailClosed {
+                    let error = AuditError::WriterFailed { reason: reason.clone() };
+                    self.refuse(&mut push, LossReason::WriterFailed);
+                    return Err(error);
+                }
+            }
+            if self.shared.disk_low.load(Ordering::Acquire) {
+                self.refuse(&mut push, LossReason::DiskSpaceLow);
+                let free = self.shared.disk_free.load(Ordering::Relaxed);
+                return Err(AuditError::DiskSpaceLow { path: self.dir.clone(), free, required: self.disk_reserve });
+            }
+            if self.limits.has_room(&push, size, critical) {
+                break;
+            }
+            let timeout = match self.overflow {
+                OverflowPolicy::Block { timeout } => timeout,
+                OverflowPolicy::DropAndRecord => {
+                    self.refuse(&mut push, LossReason::Dropped);
+                    return Err(AuditError::Dropped);
+                }
+                OverflowPolicy::Reject => Duration::ZERO,
+            };
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
+            let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else {
+                self.refuse(&mut push, LossReason::QueueFull);
+                return Err(AuditError::BufferFull);
+            };
+            push = self.shared.room.wait_timeout(push, left).unwrap_or_else(|p| p.into_inner()).0;
         }
         // The time is taken under the lock so that timestamps never go backwards along the
         // sequence (as long as the system clock does not).
-        let item = Item { accepted_at: Utc::now(), event };
+        let item = Item { accepted_at: Utc::now(), size, event };
         match self.items.try_send(item) {
             Ok(()) => {
                 push.accepted += 1;
                 push.seq_budget -= 1;
+                push.queued_items += 1;
+                push.queued_bytes += size;
                 Ok(push.accepted)
             }
+            // The limits above are below the channel's capacity, so Full means the writer has
+            // not yet released room it took; treat it like any full queue.
             Err(TrySendError::Full(_)) => {
-                push.refused += 1;
+                self.refuse(&mut push, LossReason::QueueFull);
                 Err(AuditError::BufferFull)
             }
             Err(TrySendError::Disconnected(_)) => {
                 drop(push);
                 Err(stopped_error(&lock(&self.shared.durable)))
             }
+        }
+    }
+
+    /// Counts a refusal for the writer to record, waking it if the tally was empty.
+    fn refuse(&self, push: &mut PushState, reason: LossReason) {
+        if push.tally(reason, Utc::now()) {
+            self.shared.note_losses();
+            let _ = self.control.send(Control::Wake);
         }
     }
 
@@ -258,12 +380,20 @@ impl Inner {
                 return Err(AuditError::WriterFailed { reason: "writer thread panicked".into() });
             }
         }
-        let refused = lock(&self.shared.push).refused;
+        let totals = lock(&self.shared.push).totals;
         let state = lock(&self.shared.durable);
         if let Some(reason) = &state.failure {
             return Err(AuditError::WriterFailed { reason: reason.clone() });
         }
-        Ok(ShutdownReport { last_seq: state.durable_seq, last_hash: state.last_hash, written: state.written, refused })
+        let count = |reason: LossReason| totals[reason as usize];
+        Ok(ShutdownReport {
+            last_seq: state.durable_seq,
+            last_hash: state.last_hash,
+            written: state.written,
+            refused: count(LossReason::QueueFull) + count(LossReason::WriterFailed) + count(LossReason::DiskSpaceLow),
+            dropped: count(LossReason::Dropped),
+            invalid: count(LossReason::InvalidInput),
+        })
     }
 }
 

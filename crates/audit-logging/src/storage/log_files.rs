@@ -1,10 +1,17 @@
-//! The writer's handle on the log directory: appends encoded records, rotates, fsyncs.
+//! The writer's handle on the log directory.
+//!
+//! Appending only encodes into memory and never fails for I/O reasons; [`LogFiles::persist`]
+//! then writes, rotates and fsyncs. Bytes stay in memory until fsynced, so after any write or
+//! fsync error [`LogFiles::repair`] can reopen the segment, cut it back to its durable length
+//! and write the rest again. Nothing accepted is lost unless the process itself dies.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dir::{create_private_dir, list_segments, DirLock};
+use super::io::FileOps;
 use super::recovery::{remove_stale_temp_files, scan_tail, set_aside};
 use super::segment::ActiveSegment;
 use crate::error::AuditError;
@@ -21,18 +28,32 @@ pub(crate) struct Rotation {
     pub size_limit: Option<u64>,
 }
 
+/// Records encoded for a segment that does not exist yet.
+#[derive(Debug)]
+struct PlannedSegment {
+    first_seq: u64,
+    header: Vec<u8>,
+    bytes: Vec<u8>,
+}
+
 /// An open, locked log directory positioned at the end of its chain.
 #[derive(Debug)]
 pub(crate) struct LogFiles {
     dir: PathBuf,
     service_id: String,
     rotation: Rotation,
+    ops: FileOps,
     segment: ActiveSegment,
-    /// Encoded records not yet written to the segment.
-    pending: Vec<u8>,
-    pending_records: u64,
-    /// Whether bytes were written since the last fsync.
-    unsynced: bool,
+    /// Bytes of the current segment after its durable length.
+    unsynced: Vec<u8>,
+    /// How many of `unsynced` have been written (not yet fsynced).
+    written: usize,
+    /// Segments to create, in order, each with the records that go in it.
+    planned: VecDeque<PlannedSegment>,
+    /// Size, record count and creation date of the last segment, planned or current.
+    tail_len: u64,
+    tail_records: u64,
+    tail_created: NaiveDate,
     next_seq: u64,
     last_hash: Hash,
     // Declared last so the lock is released after the segment is closed.
@@ -44,7 +65,12 @@ impl LogFiles {
     ///
     /// Returns the record of the repair when a torn tail was set aside; the caller appends it
     /// before anything else.
-    pub(crate) fn open(dir: &Path, service_id: &str, rotation: Rotation) -> Result<(LogFiles, Option<SystemEvent>), AuditError> {
+    pub(crate) fn open(
+        dir: &Path,
+        service_id: &str,
+        rotation: Rotation,
+        ops: FileOps,
+    ) -> Result<(LogFiles, Option<SystemEvent>), AuditError> {
         create_private_dir(dir)?;
         let lock = DirLock::acquire(dir)?;
         remove_stale_temp_files(dir)?;
@@ -52,8 +78,9 @@ impl LogFiles {
         let segments = list_segments(dir)?;
         let Some(last) = segments.last() else {
             let header = SegmentHeader::new(service_id, 0, Hash::GENESIS, now);
-            let segment = ActiveSegment::create(dir, &header)?;
-            return Ok((LogFiles::new(dir, service_id, rotation, segment, 0, Hash::GENESIS, lock), None));
+            let segment = ActiveSegment::create(dir, 0, &header.encode(), ops.clone())?;
+            let state = TailState { len: segment.synced_len, records: 0, created: now.date_naive(), next_seq: 0, last_hash: Hash::GENESIS };
+            return Ok((LogFiles::new(dir, service_id, rotation, ops, segment, state, lock), None));
         };
 
         let tail = scan_tail(last)?;
@@ -61,37 +88,44 @@ impl LogFiles {
             Some(torn) => Some(set_aside(dir, &last.path, torn)?),
             None => None,
         };
-        let segment = if tail.header.service_id == service_id {
-            ActiveSegment::open(&last.path, tail.len, tail.records, tail.header.created.date_naive())?
+        let (segment, state) = if tail.header.service_id == service_id {
+            let segment = ActiveSegment::open(&last.path, tail.len, ops.clone())?;
+            let created = tail.header.created.date_naive();
+            (segment, TailState { len: tail.len, records: tail.records, created, next_seq: tail.next_seq, last_hash: tail.last_hash })
         } else {
             // Records must carry their segment's service id, so a new id starts a new segment.
-            let header = SegmentHeader::new(service_id, tail.next_seq, tail.last_hash, now);
-            ActiveSegment::create(dir, &header)?
+            let header = SegmentHeader::new(service_id, tail.next_seq, tail.last_hash, now).encode();
+            let segment = ActiveSegment::create(dir, tail.next_seq, &header, ops.clone())?;
+            let len = header.len() as u64;
+            (segment, TailState { len, records: 0, created: now.date_naive(), next_seq: tail.next_seq, last_hash: tail.last_hash })
         };
-        tracing::debug!(dir = %dir.display(), next_seq = tail.next_seq, "opened audit log");
-        let files = LogFiles::new(dir, service_id, rotation, segment, tail.next_seq, tail.last_hash, lock);
-        Ok((files, repair))
+        tracing::debug!(dir = %dir.display(), next_seq = state.next_seq, "opened audit log");
+        Ok((LogFiles::new(dir, service_id, rotation, ops, segment, state, lock), repair))
     }
 
     fn new(
         dir: &Path,
         service_id: &str,
         rotation: Rotation,
+        ops: FileOps,
         segment: ActiveSegment,
-        next_seq: u64,
-        last_hash: Hash,
+        tail: TailState,
         lock: DirLock,
     ) -> LogFiles {
         LogFiles {
             dir: dir.to_path_buf(),
             service_id: service_id.to_owned(),
             rotation,
+            ops,
             segment,
-            pending: Vec::with_capacity(1 << 20),
-            pending_records: 0,
-            unsynced: false,
-            next_seq,
-            last_hash,
+            unsynced: Vec::with_capacity(1 << 20),
+            written: 0,
+            planned: VecDeque::new(),
+            tail_len: tail.len,
+            tail_records: tail.records,
+            tail_created: tail.created,
+            next_seq: tail.next_seq,
+            last_hash: tail.last_hash,
             _lock: lock,
         }
     }
@@ -101,77 +135,114 @@ impl LogFiles {
         self.next_seq
     }
 
-    /// Hash of the last record appended (written or pending).
+    /// Hash of the last record appended (durable or not).
     pub(crate) fn last_hash(&self) -> Hash {
         self.last_hash
     }
 
-    /// Starts a new segment first if daily rotation is on and the date has changed.
-    pub(crate) fn rotate_if_new_day(&mut self, today: NaiveDate) -> Result<(), AuditError> {
-        let has_records = self.segment.records + self.pending_records > 0;
-        if self.rotation.daily && has_records && self.segment.created != today {
-            self.write_pending()?;
-            self.rotate()?;
-        }
-        Ok(())
+    /// The log directory.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
     }
 
-    /// Encodes one record into the pending buffer and returns its sequence number.
+    /// Whether appended bytes are waiting to be written or fsynced.
+    pub(crate) fn has_unsynced(&self) -> bool {
+        !self.unsynced.is_empty() || !self.planned.is_empty()
+    }
+
+    /// Plans a new segment if daily rotation is on and `today` is a later date.
+    pub(crate) fn rotate_if_new_day(&mut self, now: DateTime<Utc>) {
+        if self.rotation.daily && self.tail_records > 0 && self.tail_created != now.date_naive() {
+            self.plan_segment(now);
+        }
+    }
+
+    /// Encodes one record in memory and returns its sequence number.
     ///
-    /// Starts a new segment first when the record would take the current one past the size
-    /// limit (a segment always takes at least one record, however large).
+    /// Plans a new segment first when the record would take the last one past the size limit
+    /// (a segment always takes at least one record, however large).
     pub(crate) fn append(&mut self, timestamp: DateTime<Utc>, body: &RecordBody) -> Result<u64, AuditError> {
         let seq = self.next_seq;
         if seq > SEQ_LIMIT {
             return Err(AuditError::CounterOverflow);
         }
-        let start = self.pending.len();
+        let mut line = Vec::with_capacity(512);
         let id = audit_id(&self.service_id, seq);
-        let hash = encode_record(&mut self.pending, seq, &id, timestamp, &self.service_id, body, self.last_hash);
+        let hash = encode_record(&mut line, seq, &id, timestamp, &self.service_id, body, self.last_hash);
         if let Some(limit) = self.rotation.size_limit {
-            let has_records = self.segment.records + self.pending_records > 0;
-            if has_records && self.segment.len + self.pending.len() as u64 > limit {
-                // The line was encoded with this seq and prev_hash, which the new segment's
-                // header continues from, so it stays valid in the new segment.
-                let line = self.pending.split_off(start);
-                self.write_pending()?;
-                self.rotate()?;
-                self.pending = line;
+            if self.tail_records > 0 && self.tail_len + line.len() as u64 > limit {
+                self.plan_segment(Utc::now());
             }
         }
-        self.pending_records += 1;
+        self.tail_len += line.len() as u64;
+        self.tail_records += 1;
+        match self.planned.back_mut() {
+            Some(planned) => planned.bytes.extend_from_slice(&line),
+            None => self.unsynced.extend_from_slice(&line),
+        }
         self.next_seq = seq + 1;
         self.last_hash = hash;
         Ok(seq)
     }
 
-    /// Writes the pending buffer to the segment in one call.
-    pub(crate) fn write_pending(&mut self) -> Result<(), AuditError> {
-        if self.pending.is_empty() {
+    /// Starts a planned segment at the current end of the chain.
+    fn plan_segment(&mut self, now: DateTime<Utc>) {
+        let header = SegmentHeader::new(&self.service_id, self.next_seq, self.last_hash, now).encode();
+        self.tail_len = header.len() as u64;
+        self.tail_records = 0;
+        self.tail_created = now.date_naive();
+        self.planned.push_back(PlannedSegment { first_seq: self.next_seq, header, bytes: Vec::new() });
+    }
+
+    /// Writes everything appended, creating planned segments on the way (each finished
+    /// segment is fsynced before the next is created), then fsyncs if `sync` is set.
+    pub(crate) fn persist(&mut self, sync: bool) -> Result<(), AuditError> {
+        loop {
+            if self.written < self.unsynced.len() {
+                self.segment.write(&self.unsynced[self.written..])?;
+                self.written = self.unsynced.len();
+            }
+            if self.planned.is_empty() {
+                break;
+            }
+            self.sync_segment()?;
+            let Some(next) = self.planned.front() else { break };
+            let segment = ActiveSegment::create(&self.dir, next.first_seq, &next.header, self.ops.clone())?;
+            self.segment = segment;
+            let next = self.planned.pop_front().map(|p| p.bytes).unwrap_or_default();
+            self.unsynced = next;
+            self.written = 0;
+        }
+        if sync {
+            self.sync_segment()?;
+        }
+        Ok(())
+    }
+
+    fn sync_segment(&mut self) -> Result<(), AuditError> {
+        if self.unsynced.is_empty() {
             return Ok(());
         }
-        self.segment.write(&self.pending, self.pending_records)?;
-        self.pending.clear();
-        self.pending_records = 0;
-        self.unsynced = true;
+        self.segment.sync(self.unsynced.len() as u64)?;
+        self.unsynced.clear();
+        self.written = 0;
         Ok(())
     }
 
-    /// Writes anything pending and fsyncs the segment.
-    pub(crate) fn sync(&mut self) -> Result<(), AuditError> {
-        self.write_pending()?;
-        if self.unsynced {
-            self.segment.sync()?;
-            self.unsynced = false;
-        }
-        Ok(())
+    /// After a failed write or fsync: reopens the segment with a new handle, cuts it back to
+    /// its durable length, and writes and fsyncs everything not yet durable.
+    pub(crate) fn repair(&mut self) -> Result<(), AuditError> {
+        self.segment.reopen(&self.unsynced)?;
+        self.written = 0;
+        self.persist(true)
     }
+}
 
-    /// Fsyncs the current segment and starts a new one at the current end of the chain.
-    fn rotate(&mut self) -> Result<(), AuditError> {
-        self.sync()?;
-        let header = SegmentHeader::new(&self.service_id, self.next_seq, self.last_hash, Utc::now());
-        self.segment = ActiveSegment::create(&self.dir, &header)?;
-        Ok(())
-    }
+/// Where the chain ends when the log is opened.
+struct TailState {
+    len: u64,
+    records: u64,
+    created: NaiveDate,
+    next_seq: u64,
+    last_hash: Hash,
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::event::AuditEvent;
 
-pub(crate) use shared::{lock, stopped_error, DurableState, Shared};
+pub(crate) use shared::{lock, stopped_error, DurableState, LossReason, PushState, Shared};
 pub(crate) use thread::{spawn, WriterSettings};
 
 /// One accepted event on its way to the writer.
@@ -15,6 +15,8 @@ pub(crate) use thread::{spawn, WriterSettings};
 pub(crate) struct Item {
     /// When `emit` accepted it; stored as the record's `timestamp`.
     pub accepted_at: DateTime<Utc>,
+    /// Upper bound of the encoded size, counted against the queue's byte limit.
+    pub size: usize,
     pub event: AuditEvent,
 }
 
@@ -23,6 +25,8 @@ pub(crate) struct Item {
 pub(crate) enum Control {
     /// Make everything queued so far durable now, whatever the flush mode.
     Flush,
+    /// Refusals were tallied: record them.
+    Wake,
     /// Drain the queue, make it durable and exit.
     Shutdown,
 }

@@ -3,18 +3,54 @@
 //! Two locks, each held briefly:
 //! - `push` orders the queue: taking a place in the queue and counting it happen together, so
 //!   the n-th accepted event is the n-th item the writer takes (its ordinal), and a refused
-//!   event takes no place and no sequence number.
+//!   event takes no place and no sequence number. It also holds the queue's fill level and
+//!   the tally of refused events that the writer turns into `events_lost` records.
 //! - `durable` is what the writer publishes after each fsync: how many items and which
 //!   sequence number are durable. Every waiter on that fsync wakes from one `notify_all`, so
 //!   many waiters share one fsync.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+
 use crate::error::AuditError;
 use crate::format::Hash;
+
+/// Why events were not accepted, as stored in `events_lost` records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LossReason {
+    QueueFull,
+    Dropped,
+    WriterFailed,
+    DiskSpaceLow,
+    InvalidInput,
+}
+
+impl LossReason {
+    pub(crate) const ALL: [LossReason; 5] =
+        [LossReason::QueueFull, LossReason::Dropped, LossReason::WriterFailed, LossReason::DiskSpaceLow, LossReason::InvalidInput];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            LossReason::QueueFull => "queue_full",
+            LossReason::Dropped => "dropped",
+            LossReason::WriterFailed => "writer_failed",
+            LossReason::DiskSpaceLow => "disk_space_low",
+            LossReason::InvalidInput => "invalid_input",
+        }
+    }
+}
+
+/// Refusals of one reason not yet recorded in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LossTally {
+    pub count: u64,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+}
 
 /// Counters guarded by the push lock.
 #[derive(Debug)]
@@ -23,8 +59,34 @@ pub(crate) struct PushState {
     pub accepted: u64,
     /// Sequence numbers still available before the limit.
     pub seq_budget: u64,
-    /// Events refused because the queue was full.
-    pub refused: u64,
+    /// Items and bytes in the queue (bytes as the validator's upper bound).
+    pub queued_items: usize,
+    pub queued_bytes: usize,
+    /// Refusals not yet recorded, indexed like [`LossReason::ALL`].
+    pub unrecorded: [Option<LossTally>; 5],
+    /// All refusals and drops since the logger opened, indexed like [`LossReason::ALL`].
+    pub totals: [u64; 5],
+    /// Set while the writer is failed: why.
+    pub failure: Option<String>,
+}
+
+impl PushState {
+    /// Counts one refusal; returns true if the tally was empty (the writer should be woken).
+    pub(crate) fn tally(&mut self, reason: LossReason, now: DateTime<Utc>) -> bool {
+        let index = reason as usize;
+        self.totals[index] += 1;
+        match &mut self.unrecorded[index] {
+            Some(tally) => {
+                tally.count += 1;
+                tally.last_at = now;
+                false
+            }
+            slot @ None => {
+                *slot = Some(LossTally { count: 1, first_at: now, last_at: now });
+                true
+            }
+        }
+    }
 }
 
 /// What the writer has made durable.
@@ -41,7 +103,7 @@ pub(crate) struct DurableState {
     /// Sequence number of item ordinal `first_ordinal`, for each run of items with no
     /// writer record between them, oldest first.
     pub seq_runs: Vec<(u64, u64)>,
-    /// Why the writer stopped, if it failed.
+    /// Set while the writer is failed, and after it gave up: why.
     pub failure: Option<String>,
     /// Whether the writer thread has exited.
     pub stopped: bool,
@@ -61,10 +123,15 @@ impl DurableState {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub push: Mutex<PushState>,
+    /// Signalled when the writer takes items out of the queue (for `OverflowPolicy::Block`).
+    pub room: Condvar,
     pub durable: Mutex<DurableState>,
     pub durable_changed: Condvar,
-    /// Set once the writer fails, so `emit` can refuse without taking a lock.
-    pub failed: AtomicBool,
+    /// Set when the tally of refusals is not empty, so the writer checks it without a lock.
+    pub losses_pending: AtomicBool,
+    /// Set while free space is below the reserve; `disk_free` holds the last reading.
+    pub disk_low: AtomicBool,
+    pub disk_free: AtomicU64,
 }
 
 /// Locks a mutex, ignoring poisoning: no code panics while holding these locks, and the state
@@ -74,21 +141,32 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub(crate) fn new(next_seq: u64, seq_budget: u64, last_hash: Hash) -> Shared {
+    pub(crate) fn new(next_seq: u64, seq_budget: u64, last_hash: Hash, written: u64) -> Shared {
         Shared {
-            push: Mutex::new(PushState { accepted: 0, seq_budget, refused: 0 }),
+            push: Mutex::new(PushState {
+                accepted: 0,
+                seq_budget,
+                queued_items: 0,
+                queued_bytes: 0,
+                unrecorded: [None; 5],
+                totals: [0; 5],
+                failure: None,
+            }),
+            room: Condvar::new(),
             durable: Mutex::new(DurableState {
                 durable_items: 0,
                 durable_seq: next_seq.checked_sub(1),
                 last_hash,
-                written: 0,
+                written,
                 seq_runs: vec![(1, next_seq)],
                 failure: None,
                 stopped: false,
                 wakers: Vec::new(),
             }),
             durable_changed: Condvar::new(),
-            failed: AtomicBool::new(false),
+            losses_pending: AtomicBool::new(false),
+            disk_low: AtomicBool::new(false),
+            disk_free: AtomicU64::new(u64::MAX),
         }
     }
 
@@ -105,12 +183,10 @@ impl Shared {
         }
     }
 
-    /// Records a writer failure and wakes every waiter.
-    pub(crate) fn fail(&self, error: &AuditError) {
-        self.failed.store(true, Ordering::Release);
-        let reason = error.to_string();
-        tracing::error!(error = %reason, "audit writer failed; the logger no longer accepts events");
-        self.publish(|state| state.failure = Some(reason));
+    /// Records a writer failure (or clears it with `None`) and wakes every waiter.
+    pub(crate) fn set_failure(&self, failure: Option<String>) {
+        lock(&self.push).failure.clone_from(&failure);
+        self.publish(|state| state.failure = failure);
     }
 
     /// Blocks until `ready` returns `Some`, or until `timeout` passes (then returns `None`).
@@ -133,6 +209,11 @@ impl Shared {
                 }
             };
         }
+    }
+
+    /// Marks refusals as waiting to be recorded.
+    pub(crate) fn note_losses(&self) {
+        self.losses_pending.store(true, Ordering::Release);
     }
 }
 

@@ -1,26 +1,37 @@
 //! The writer loop: take a batch, append it, fsync when the flush mode says, publish.
 //!
 //! The loop blocks for the first item (or control message, or the fsync deadline), takes
-//! whatever else is queued up to [`MAX_BATCH`], encodes and hash-chains the batch into one
-//! buffer, writes it with one `write`, and fsyncs at most once. Only after the fsync does it
-//! publish the new durable position, so a caller is never told an event is durable before it is.
+//! whatever else is queued up to [`MAX_BATCH`], encodes and hash-chains the batch in memory,
+//! writes it with one `write`, and fsyncs at most once. Only after the fsync does it publish
+//! the new durable position, so a caller is never told an event is durable before it is.
+//!
+//! After a write or fsync error the writer stops taking items, reports the failure to every
+//! waiter, and retries every `retry_interval` by reopening the segment and rewriting from
+//! memory what is not durable (see `LogFiles::repair`). On success it appends a
+//! `writer_recovered` record and carries on.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use crossbeam_channel::{Receiver, Select};
 
-use super::shared::Shared;
+use super::shared::{lock, LossReason, Shared};
 use super::{Control, Item};
 use crate::config::SyncPolicy;
 use crate::error::AuditError;
-use crate::format::RecordBody;
-use crate::storage::LogFiles;
+use crate::format::{RecordBody, SystemEvent};
+use crate::storage::{available_bytes, LogFiles};
 
 /// Most items taken from the queue for one write.
 const MAX_BATCH: usize = 4096;
+
+/// Free space is read again after this many bytes have been written...
+const DISK_CHECK_BYTES: u64 = 1024 * 1024;
+/// ...or after this long, whichever comes first.
+const DISK_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What the writer thread needs besides the files.
 pub(crate) struct WriterSettings {
@@ -28,22 +39,25 @@ pub(crate) struct WriterSettings {
     pub items: Receiver<Item>,
     pub control: Receiver<Control>,
     pub shared: Arc<Shared>,
+    pub retry_interval: Duration,
+    pub disk_warn_below: u64,
+    pub disk_reserve: u64,
 }
 
 /// Starts the writer thread on an opened log.
 pub(crate) fn spawn(files: LogFiles, settings: WriterSettings) -> Result<JoinHandle<()>, AuditError> {
-    let writer = Writer {
+    let mut writer = Writer {
         files,
-        policy: settings.policy,
-        items: settings.items,
-        control: settings.control,
-        shared: settings.shared,
+        settings,
         taken: 0,
         unsynced_items: 0,
         oldest_unsynced: None,
         flush_requested: false,
         shutting_down: false,
+        outage: None,
+        disk: DiskWatch { last_check: Instant::now(), bytes_since_check: 0, warned: false },
     };
+    writer.check_disk(true);
     std::thread::Builder::new()
         .name("audit-writer".into())
         .spawn(move || writer.run())
@@ -52,18 +66,30 @@ pub(crate) fn spawn(files: LogFiles, settings: WriterSettings) -> Result<JoinHan
 
 struct Writer {
     files: LogFiles,
-    policy: SyncPolicy,
-    items: Receiver<Item>,
-    control: Receiver<Control>,
-    shared: Arc<Shared>,
+    settings: WriterSettings,
     /// Items taken from the queue so far (the last one's ordinal).
     taken: u64,
-    /// Items written since the last fsync.
+    /// Items appended since the last fsync.
     unsynced_items: usize,
-    /// When the oldest unsynced item was written.
+    /// When the oldest unsynced item was appended.
     oldest_unsynced: Option<Instant>,
     flush_requested: bool,
     shutting_down: bool,
+    /// Set while writing fails.
+    outage: Option<Outage>,
+    disk: DiskWatch,
+}
+
+struct Outage {
+    failed_at: DateTime<Utc>,
+    error: String,
+    retry_at: Instant,
+}
+
+struct DiskWatch {
+    last_check: Instant,
+    bytes_since_check: u64,
+    warned: bool,
 }
 
 enum Wake {
@@ -78,37 +104,44 @@ impl Writer {
     fn run(mut self) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         loop {
+            if self.outage.is_some() {
+                if self.retry() || !self.shutting_down {
+                    continue;
+                }
+                // Shutting down and the disk still fails: give up; the failure stays published.
+                break;
+            }
             match self.wait() {
                 Wake::Item(item) => batch.push(item),
                 Wake::Control(control) => self.handle(control),
                 Wake::Disconnected => self.shutting_down = true,
                 Wake::Deadline => {}
             }
-            while let Ok(control) = self.control.try_recv() {
+            while let Ok(control) = self.settings.control.try_recv() {
                 self.handle(control);
             }
             while batch.len() < MAX_BATCH {
-                match self.items.try_recv() {
+                match self.settings.items.try_recv() {
                     Ok(item) => batch.push(item),
                     Err(_) => break,
                 }
             }
             if let Err(error) = self.write_batch(&mut batch) {
-                self.shared.fail(&error);
-                break;
+                self.enter_outage(&error);
+                continue;
             }
-            if self.shutting_down && self.items.is_empty() {
+            if self.shutting_down && self.settings.items.is_empty() && !self.files.has_unsynced() {
                 break;
             }
         }
-        let written = self.taken;
-        tracing::debug!(items = written, "audit writer stopped");
-        self.shared.publish(|state| state.stopped = true);
+        tracing::debug!(items = self.taken, "audit writer stopped");
+        self.settings.shared.publish(|state| state.stopped = true);
     }
 
     fn handle(&mut self, control: Control) {
         match control {
             Control::Flush => self.flush_requested = true,
+            Control::Wake => {}
             Control::Shutdown => self.shutting_down = true,
         }
     }
@@ -116,8 +149,8 @@ impl Writer {
     /// Blocks until an item or control message arrives or the fsync deadline passes.
     fn wait(&self) -> Wake {
         let mut select = Select::new();
-        let items = select.recv(&self.items);
-        let control = select.recv(&self.control);
+        let items = select.recv(&self.settings.items);
+        let control = select.recv(&self.settings.control);
         let ready = match self.sync_deadline() {
             Some(deadline) => match select.select_deadline(deadline) {
                 Ok(operation) => operation,
@@ -127,11 +160,11 @@ impl Writer {
             None => select.select(),
         };
         match ready.index() {
-            i if i == items => match ready.recv(&self.items) {
+            i if i == items => match ready.recv(&self.settings.items) {
                 Ok(item) => Wake::Item(item),
                 Err(_) => Wake::Disconnected,
             },
-            i if i == control => match ready.recv(&self.control) {
+            i if i == control => match ready.recv(&self.settings.control) {
                 Ok(control) => Wake::Control(control),
                 Err(_) => Wake::Disconnected,
             },
@@ -139,57 +172,205 @@ impl Writer {
         }
     }
 
-    /// When written data must be fsynced at the latest.
+    /// When appended data must be fsynced at the latest.
     fn sync_deadline(&self) -> Option<Instant> {
-        self.oldest_unsynced.map(|oldest| oldest + self.policy.max_delay)
+        self.oldest_unsynced.map(|oldest| oldest + self.settings.policy.max_delay)
     }
 
+    /// Appends the batch in memory (this cannot fail for I/O reasons), then writes and maybe
+    /// fsyncs. On error the appended records stay in memory for [`Writer::retry`].
     fn write_batch(&mut self, batch: &mut Vec<Item>) -> Result<(), AuditError> {
         let mut critical = false;
+        let now = Utc::now();
+        self.record_losses(now);
         if !batch.is_empty() {
-            self.files.rotate_if_new_day(Utc::now().date_naive())?;
+            self.files.rotate_if_new_day(now);
             let count = batch.len();
+            let mut bytes = 0;
             for item in batch.drain(..) {
                 critical |= item.event.is_critical();
+                bytes += item.size;
                 self.files.append(item.accepted_at, &RecordBody::Event(item.event))?;
             }
-            self.files.write_pending()?;
+            self.release_queue_room(count, bytes);
             self.taken += count as u64;
             self.unsynced_items += count;
             self.oldest_unsynced.get_or_insert_with(Instant::now);
+            self.disk.bytes_since_check += bytes as u64;
         }
-        if self.should_sync(critical) {
-            self.sync()?;
+        let sync = self.should_sync(critical);
+        self.files.persist(sync)?;
+        if sync {
+            self.publish_durable();
         }
+        self.check_disk(false);
         Ok(())
     }
 
+    fn release_queue_room(&self, count: usize, bytes: usize) {
+        let shared = &self.settings.shared;
+        {
+            let mut push = lock(&shared.push);
+            push.queued_items -= count;
+            push.queued_bytes -= bytes;
+        }
+        shared.room.notify_all();
+    }
+
     fn should_sync(&self, critical: bool) -> bool {
+        let policy = &self.settings.policy;
         let deadline_passed = self.sync_deadline().is_some_and(|d| Instant::now() >= d);
-        self.unsynced_items >= self.policy.max_pending
-            || (critical && self.policy.critical_immediate)
+        self.unsynced_items >= policy.max_pending
+            || (critical && policy.critical_immediate)
             || self.flush_requested
             || self.shutting_down
             || deadline_passed
+            || (self.unsynced_items == 0 && self.files.has_unsynced())
     }
 
-    fn sync(&mut self) -> Result<(), AuditError> {
-        self.files.sync()?;
+    /// Publishes the position just fsynced.
+    fn publish_durable(&mut self) {
         self.unsynced_items = 0;
         self.oldest_unsynced = None;
-        if self.items.is_empty() {
+        if self.settings.items.is_empty() {
             // Everything queued before the flush request has now been taken and synced.
             self.flush_requested = false;
         }
         let taken = self.taken;
         let next_seq = self.files.next_seq();
         let last_hash = self.files.last_hash();
-        self.shared.publish(|state| {
-            state.written += taken - state.durable_items;
+        self.settings.shared.publish(|state| {
+            let records = next_seq - state.durable_seq.map_or(0, |s| s + 1);
+            state.written += records;
             state.durable_items = taken;
             state.durable_seq = next_seq.checked_sub(1);
             state.last_hash = last_hash;
         });
-        Ok(())
+    }
+
+    /// Appends one record the writer makes itself, taking a sequence number from the budget.
+    fn append_system(&mut self, record: SystemEvent, now: DateTime<Utc>) {
+        let shared = &self.settings.shared;
+        {
+            let mut push = lock(&shared.push);
+            if push.seq_budget == 0 {
+                tracing::error!(?record, "sequence numbers exhausted: cannot record this in the log");
+                return;
+            }
+            push.seq_budget -= 1;
+        }
+        if let Err(error) = self.files.append(now, &RecordBody::System(record)) {
+            tracing::error!(error = %error, "could not append a writer record");
+            return;
+        }
+        // The next item taken from the queue now gets the sequence number after this record.
+        let next = (self.taken + 1, self.files.next_seq());
+        lock(&shared.durable).seq_runs.push(next);
+    }
+
+    /// Turns the tally of refused events into `events_lost` records.
+    fn record_losses(&mut self, now: DateTime<Utc>) {
+        let shared = &self.settings.shared;
+        if !shared.losses_pending.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let tallies = std::mem::take(&mut lock(&shared.push).unrecorded);
+        for (reason, tally) in LossReason::ALL.iter().zip(tallies) {
+            if let Some(tally) = tally {
+                let record = SystemEvent::EventsLost {
+                    count: tally.count,
+                    reason: reason.as_str().into(),
+                    first_at: tally.first_at,
+                    last_at: tally.last_at,
+                };
+                self.append_system(record, now);
+            }
+        }
+    }
+
+    fn enter_outage(&mut self, error: &AuditError) {
+        let reason = error.to_string();
+        tracing::error!(error = %reason, "audit writer failed; retrying every {:?}", self.settings.retry_interval);
+        self.outage = Some(Outage {
+            failed_at: Utc::now(),
+            error: reason.clone(),
+            retry_at: Instant::now() + self.settings.retry_interval,
+        });
+        self.settings.shared.set_failure(Some(reason));
+    }
+
+    /// Waits for the retry time (or a shutdown request), then tries to repair. Returns true on
+    /// recovery.
+    fn retry(&mut self) -> bool {
+        let Some(outage) = &self.outage else { return true };
+        if !self.shutting_down {
+            let wait = outage.retry_at.saturating_duration_since(Instant::now());
+            match self.settings.control.recv_timeout(wait) {
+                Ok(control) => {
+                    self.handle(control);
+                    if !self.shutting_down {
+                        return false;
+                    }
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => self.shutting_down = true,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+            }
+        }
+        if let Err(error) = self.files.repair() {
+            tracing::warn!(error = %error, "audit writer still failing");
+            if let Some(outage) = &mut self.outage {
+                outage.retry_at = Instant::now() + self.settings.retry_interval;
+            }
+            return false;
+        }
+        let Some(outage) = self.outage.take() else { return true };
+        let now = Utc::now();
+        let events_refused = {
+            let mut push = lock(&self.settings.shared.push);
+            push.unrecorded[LossReason::WriterFailed as usize].take().map_or(0, |t| t.count)
+        };
+        tracing::warn!(failed_at = %outage.failed_at, refused = events_refused, "audit writer recovered");
+        let record = SystemEvent::WriterRecovered { failed_at: outage.failed_at, recovered_at: now, error: outage.error, events_refused };
+        self.append_system(record, now);
+        if let Err(error) = self.files.persist(true) {
+            self.enter_outage(&error);
+            return false;
+        }
+        self.publish_durable();
+        self.settings.shared.set_failure(None);
+        true
+    }
+
+    /// Reads free space when enough bytes or time have passed (or when `force`), and updates
+    /// the flag `emit` checks.
+    fn check_disk(&mut self, force: bool) {
+        let due = self.disk.bytes_since_check >= DISK_CHECK_BYTES || self.disk.last_check.elapsed() >= DISK_CHECK_INTERVAL;
+        if !force && !due {
+            return;
+        }
+        self.disk.last_check = Instant::now();
+        self.disk.bytes_since_check = 0;
+        let free = match available_bytes(self.files.dir()) {
+            Ok(free) => free,
+            Err(error) => {
+                tracing::warn!(error = %error, "could not read free disk space");
+                return;
+            }
+        };
+        let shared = &self.settings.shared;
+        shared.disk_free.store(free, Ordering::Relaxed);
+        let low = free < self.settings.disk_reserve;
+        if shared.disk_low.swap(low, Ordering::AcqRel) != low {
+            if low {
+                tracing::error!(free, reserve = self.settings.disk_reserve, "free disk space below the reserve; rejecting events");
+            } else {
+                tracing::warn!(free, "free disk space above the reserve again; accepting events");
+            }
+        }
+        let warn = free < self.settings.disk_warn_below;
+        if warn && !self.disk.warned {
+            tracing::warn!(free, threshold = self.settings.disk_warn_below, "free disk space is low");
+        }
+        self.disk.warned = warn;
     }
 }
