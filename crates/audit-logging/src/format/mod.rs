@@ -10,7 +10,7 @@ mod record;
 pub use hash::Hash;
 pub use header::SegmentHeader;
 pub use record::{RecordBody, StoredRecord, SystemEvent};
-pub(crate) use record::{encode_record, split_line, RecordFields};
+pub(crate) use record::{encode_record, split_line, RecordFields, SystemFields};
 
 /// Value of the header's `format` field.
 pub const FORMAT_NAME: &str = "audit-logging-segment";

@@ -144,6 +144,23 @@ pub(crate) struct RecordFields<'a> {
     pub service_id: std::borrow::Cow<'a, str>,
     pub prev_hash: Hash,
     pub hash: Hash,
+    /// Present on records the writer added; only the fields `verify` reports are read.
+    #[serde(default)]
+    pub system: Option<SystemFields>,
+}
+
+/// The parts of a writer record that `verify` reports as a declared gap or repair.
+#[derive(Deserialize)]
+pub(crate) struct SystemFields {
+    pub event_type: String,
+    #[serde(default)]
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub events_refused: Option<u64>,
+    #[serde(default)]
+    pub length: Option<u64>,
 }
 
 /// Appends the line for one record (with its `\n`) to `out` and returns the record's hash.

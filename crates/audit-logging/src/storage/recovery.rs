@@ -73,7 +73,7 @@ pub(crate) fn scan_tail(segment: &SegmentFile) -> Result<Tail, AuditError> {
             }
             continue;
         }
-        let checked = if line.terminated { cursor.check_record(line.bytes).map(|_| ()) } else { Ok(()) };
+        let checked = if line.terminated { cursor.check_record(line.bytes).map(drop) } else { Ok(()) };
         match checked {
             Ok(()) if line.terminated => {
                 len = line.offset + line.bytes.len() as u64 + 1;

@@ -1,6 +1,6 @@
 //! The per-record chain check shared by `verify` and by recovery at open.
 
-use crate::format::{audit_id, split_line, Hash, RecordFields, SegmentHeader};
+use crate::format::{audit_id, split_line, Hash, RecordFields, SegmentHeader, SystemFields};
 
 use super::ProblemKind;
 
@@ -34,11 +34,12 @@ impl ChainCursor {
         Ok(())
     }
 
-    /// Checks one record line (without `\n`) and advances past it. Returns the record's hash.
+    /// Checks one record line (without `\n`) and advances past it. Returns the record's hash
+    /// and, for a writer record, its description.
     ///
     /// The hash is computed over the bytes as stored; the parsed fields are only compared
     /// with what the chain expects.
-    pub(crate) fn check_record(&mut self, line: &[u8]) -> Result<Hash, ProblemKind> {
+    pub(crate) fn check_record(&mut self, line: &[u8]) -> Result<(Hash, Option<SystemFields>), ProblemKind> {
         let (hashed, stored) = split_line(line).map_err(|reason| ProblemKind::Unparsable { reason: reason.into() })?;
         let fields: RecordFields<'_> =
             serde_json::from_slice(line).map_err(|e| ProblemKind::Unparsable { reason: e.to_string() })?;
@@ -70,6 +71,6 @@ impl ChainCursor {
         // never assigns u64::MAX (see `SEQ_LIMIT`), so a stored u64::MAX fails the gap check.
         self.next_seq = fields.seq.saturating_add(1);
         self.prev_hash = stored;
-        Ok(stored)
+        Ok((stored, fields.system))
     }
 }

@@ -32,6 +32,33 @@ pub struct VerifySummary {
     pub last_seq: Option<u64>,
     /// Hash of the last good record ([`Hash::GENESIS`] if there is none).
     pub last_hash: Hash,
+    /// Records in which the writer declared a gap or a repair, in order.
+    pub declared: Vec<Declared>,
+}
+
+/// A gap or repair the writer recorded in the chain itself: known, explained loss, as
+/// opposed to tampering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    /// Sequence number of the record that declares it.
+    pub seq: u64,
+    /// `events_lost`, `writer_recovered` or `torn_tail_recovered`.
+    pub kind: String,
+    /// Events lost or refused (for `torn_tail_recovered`: bytes set aside).
+    pub count: u64,
+    /// Why, for `events_lost`.
+    pub reason: Option<String>,
+}
+
+impl fmt::Display for Declared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind.as_str() {
+            "events_lost" => write!(f, "seq {}: {} events not accepted ({})", self.seq, self.count, self.reason.as_deref().unwrap_or("unknown reason")),
+            "writer_recovered" => write!(f, "seq {}: writer outage, {} events refused", self.seq, self.count),
+            "torn_tail_recovered" => write!(f, "seq {}: torn tail of {} bytes set aside after a crash", self.seq, self.count),
+            other => write!(f, "seq {}: {other}", self.seq),
+        }
+    }
 }
 
 /// The result of a verification that could run.
@@ -166,7 +193,8 @@ impl fmt::Display for Problem {
 /// cannot be read); damage is reported as [`Verdict::Damaged`].
 pub fn verify(dir: &Path) -> Result<Verdict, AuditError> {
     let segments = list_segments(dir)?;
-    let mut summary = VerifySummary { records: 0, segments: 0, last_seq: None, last_hash: Hash::GENESIS };
+    let mut summary =
+        VerifySummary { records: 0, segments: 0, last_seq: None, last_hash: Hash::GENESIS, declared: Vec::new() };
     let mut cursor: Option<ChainCursor> = None;
     for segment in &segments {
         summary.segments += 1;
@@ -222,10 +250,14 @@ fn verify_segment(
         }
         let seq = chain.next_seq;
         match chain.check_record(line.bytes) {
-            Ok(hash) => {
+            Ok((hash, system)) => {
                 summary.records += 1;
                 summary.last_seq = Some(seq);
                 summary.last_hash = hash;
+                if let Some(system) = system {
+                    let count = system.count.or(system.events_refused).or(system.length).unwrap_or(0);
+                    summary.declared.push(Declared { seq, kind: system.event_type, count, reason: system.reason });
+                }
             }
             Err(kind) => return Ok(Err(problem(line.number, line.offset, kind))),
         }
