@@ -34,6 +34,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod checkpoint;
 pub mod config;
 pub mod error;
 pub mod event;
@@ -42,6 +43,7 @@ pub mod faults;
 pub mod format;
 pub mod limits;
 mod logger;
+pub mod merkle;
 pub mod query;
 mod storage;
 mod validation;

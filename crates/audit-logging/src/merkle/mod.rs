@@ -1,0 +1,1 @@
+//! RFC 6962 Merkle trees over the log's records.
