@@ -31,7 +31,10 @@ pub fn run_tail(dir: &Path, count: usize, follow: bool, json: bool) -> Result<()
         }
         out.flush()?;
     }
-    while follow {
+    if !follow {
+        return Ok(());
+    }
+    loop {
         std::thread::sleep(FOLLOW_INTERVAL);
         let new = query(dir, &Query::new().seq_range(next_seq, None))?;
         let mut out = std::io::stdout().lock();
@@ -41,5 +44,4 @@ pub fn run_tail(dir: &Path, count: usize, follow: bool, json: bool) -> Result<()
         }
         out.flush()?;
     }
-    Ok(())
 }

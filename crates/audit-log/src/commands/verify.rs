@@ -56,12 +56,18 @@ fn write_declared(out: &mut impl Write, summary: &VerifySummary) -> std::io::Res
 }
 
 fn describe(summary: &VerifySummary) -> String {
+    let counts = format!("{} records in {} {}", summary.records, summary.segments, plural(summary.segments, "segment"));
     match summary.last_seq {
-        Some(seq) => format!(
-            "{} records in {} segments, last sequence {seq}, last hash {}",
-            summary.records, summary.segments, summary.last_hash
-        ),
-        None => format!("{} records in {} segments", summary.records, summary.segments),
+        Some(seq) => format!("{counts}, last sequence {seq}, last hash {}", summary.last_hash),
+        None => counts,
+    }
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        noun.to_owned()
+    } else {
+        format!("{noun}s")
     }
 }
 

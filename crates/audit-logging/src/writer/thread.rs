@@ -92,6 +92,8 @@ struct DiskWatch {
     warned: bool,
 }
 
+// Lives on the stack for one loop iteration; boxing the item would cost an allocation per event.
+#[allow(clippy::large_enum_variant)]
 enum Wake {
     Item(Item),
     Control(Control),
