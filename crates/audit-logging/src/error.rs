@@ -32,7 +32,7 @@ pub enum AuditError {
     File {
         /// The file or directory.
         path: PathBuf,
-        /// What was being done, such as `open` or `fsync`.
+        /// The operation that failed, such as `open` or `fsync`.
         operation: &'static str,
         /// The underlying error.
         #[source]
@@ -57,7 +57,7 @@ pub enum AuditError {
         line: u64,
         /// Byte offset of the start of that line.
         offset: u64,
-        /// What is wrong.
+        /// Description of the damage.
         reason: String,
     },
 
@@ -96,7 +96,7 @@ pub enum AuditError {
     InvalidConfig {
         /// The configuration field.
         field: &'static str,
-        /// What is wrong with it.
+        /// Description of the invalid value.
         reason: String,
     },
 }

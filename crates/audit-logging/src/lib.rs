@@ -4,7 +4,7 @@
 //! synchronous code, async code, `Drop`, tests. `emit` validates the event and hands it to a
 //! bounded queue without blocking; a background thread writes batches to segment files in
 //! the log directory, links every record to the previous one with SHA-256, and fsyncs as the
-//! [`FlushMode`] says. [`verify()`] checks a log offline and [`query`] reads it back.
+//! [`FlushMode`] requires. [`verify()`] checks a log offline and [`query`] reads it back.
 //!
 //! ```
 //! use std::sync::Arc;

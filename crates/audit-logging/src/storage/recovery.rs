@@ -20,7 +20,7 @@ use crate::verify::ChainCursor;
 /// Name of the folder, inside the log directory, that keeps torn tails.
 pub(crate) const TORN_DIR: &str = "torn";
 
-/// Where the last segment ends.
+/// End position of the last segment.
 #[derive(Debug)]
 pub(crate) struct Tail {
     pub header: SegmentHeader,
@@ -147,8 +147,8 @@ pub(crate) fn remove_stale_temp_files(dir: &Path) -> Result<(), AuditError> {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        // These files only ever hold a segment header, never a record, so removing them loses
-        // nothing; the segment they were meant to become is created again on demand.
+        // These files only ever contain a segment header, never a record, so removing them loses
+        // nothing. The segment they were meant to become is created again when needed.
         if name.starts_with(".segment-") && name.ends_with(".tmp") {
             fs::remove_file(entry.path()).map_err(|e| AuditError::file(entry.path(), "remove", e))?;
         }

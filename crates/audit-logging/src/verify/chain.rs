@@ -4,7 +4,7 @@ use crate::format::{audit_id, split_line, Hash, RecordFields, SegmentHeader, Sys
 
 use super::ProblemKind;
 
-/// Where the chain stands: the sequence number and `prev_hash` the next record must carry.
+/// Position in the chain: the sequence number and `prev_hash` the next record must carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ChainCursor {
     /// Sequence number the next record must have.
@@ -21,7 +21,7 @@ impl ChainCursor {
         ChainCursor { next_seq: header.first_seq, prev_hash: header.prev_hash, service_id: header.service_id.clone() }
     }
 
-    /// Checks that `header` continues the chain where this cursor stands, then adopts its
+    /// Checks that `header` continues the chain at this cursor's position, then adopts its
     /// service id.
     pub(crate) fn enter_segment(&mut self, header: &SegmentHeader) -> Result<(), ProblemKind> {
         if header.first_seq != self.next_seq {

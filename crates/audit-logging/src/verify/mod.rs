@@ -1,9 +1,9 @@
 //! Offline verification of a log directory.
 //!
-//! [`verify`] reads every segment in sequence order and checks, for every record, that the
-//! SHA-256 of its stored bytes equals its `hash` field, that its `prev_hash` equals the previous
-//! record's hash, and that sequence numbers run without gap or repeat across segments. It never
-//! writes to the directory and never re-encodes parsed JSON.
+//! [`verify`] reads every segment in sequence order. For every record it checks that the
+//! SHA-256 of its stored bytes equals its `hash` field and that its `prev_hash` equals the
+//! previous record's hash. Sequence numbers must run without gap or repeat across segments.
+//! It never writes to the directory and never re-encodes parsed JSON.
 //!
 //! What this detects: any edit, deletion, insertion or reordering of records or segments,
 //! except at the very end. What it cannot detect: the hash chain has no key, so anyone with
@@ -68,9 +68,9 @@ pub enum Verdict {
     Intact(VerifySummary),
     /// The first problem found. Later records were not checked.
     Damaged {
-        /// What was wrong and where.
+        /// The problem and its location.
         problem: Problem,
-        /// What checked out before the problem.
+        /// Counts of what checked out before the problem.
         checked: VerifySummary,
     },
 }
@@ -91,7 +91,7 @@ pub struct Problem {
     pub line: u64,
     /// Byte offset of the start of that line.
     pub offset: u64,
-    /// What is wrong.
+    /// The kind of damage.
     pub kind: ProblemKind,
 }
 
@@ -101,7 +101,7 @@ pub struct Problem {
 pub enum ProblemKind {
     /// The line is not a well-formed record.
     Unparsable {
-        /// What is wrong with it.
+        /// Description of the defect.
         reason: String,
     },
     /// SHA-256 of the stored bytes differs from the stored hash: the record was changed.
@@ -142,7 +142,7 @@ pub enum ProblemKind {
     },
     /// The segment header is missing, unreadable or disagrees with the file name.
     BadHeader {
-        /// What is wrong with it.
+        /// Description of the defect.
         reason: String,
     },
     /// The last line has no `\n`: a write was cut short by a crash, or is still in progress.

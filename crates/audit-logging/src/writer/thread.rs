@@ -1,4 +1,4 @@
-//! The writer loop: take a batch, append it, fsync when the flush mode says, publish.
+//! The writer loop: take a batch, append it, fsync as the flush mode requires, publish.
 //!
 //! The loop blocks for the first item (or control message, or the fsync deadline), takes
 //! whatever else is queued up to [`MAX_BATCH`], encodes and hash-chains the batch in memory,
@@ -33,7 +33,7 @@ const DISK_CHECK_BYTES: u64 = 1024 * 1024;
 /// ...or after this long, whichever comes first.
 const DISK_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
-/// What the writer thread needs besides the files.
+/// Settings and channels of the writer thread.
 pub(crate) struct WriterSettings {
     pub policy: SyncPolicy,
     pub items: Receiver<Item>,
