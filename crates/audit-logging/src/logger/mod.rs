@@ -333,8 +333,9 @@ impl Inner {
             };
             push = self.shared.room.wait_timeout(push, left).unwrap_or_else(|p| p.into_inner()).0;
         }
-        // The time is taken under the lock so that timestamps never go backwards along the
-        // sequence (as long as the system clock does not).
+        // The time is taken under the lock so that the timestamps of event records never go
+        // backwards along the sequence (as long as the system clock does not). Records the
+        // writer adds carry the time they were written, which can be slightly later.
         let item = Item { accepted_at: Utc::now(), size, event };
         match self.items.try_send(item) {
             Ok(()) => {

@@ -150,7 +150,8 @@ impl LogFiles {
         !self.unsynced.is_empty() || !self.planned.is_empty()
     }
 
-    /// Plans a new segment if daily rotation is on and `today` is a later date.
+    /// Plans a new segment if daily rotation is on and the UTC date differs from the last
+    /// segment's creation date.
     pub(crate) fn rotate_if_new_day(&mut self, now: DateTime<Utc>) {
         if self.rotation.daily && self.tail_records > 0 && self.tail_created != now.date_naive() {
             self.plan_segment(now);

@@ -67,8 +67,8 @@ impl ChainCursor {
                 reason: format!("audit_id {:?} does not match sequence number, expected {expected_id:?}", fields.audit_id),
             });
         }
-        // The sequence number equals next_seq, which is below u64::MAX because the writer
-        // never assigns u64::MAX (see `SEQ_LIMIT`), so a stored u64::MAX fails the gap check.
+        // A chain starts at 0 and the writer never assigns u64::MAX (see `SEQ_LIMIT`), so a
+        // verified seq is below u64::MAX and adding 1 cannot saturate in a log it wrote.
         self.next_seq = fields.seq.saturating_add(1);
         self.prev_hash = stored;
         Ok((stored, fields.system))

@@ -236,8 +236,12 @@ fn verify_segment(
             chain
         }
         None => {
-            if header.first_seq != 0 || !header.prev_hash.ct_eq(&Hash::GENESIS) {
+            if header.first_seq != 0 {
                 let kind = ProblemKind::MissingRecords { expected_seq: 0, found_seq: header.first_seq };
+                return Ok(Err(problem(1, 0, kind)));
+            }
+            if !header.prev_hash.ct_eq(&Hash::GENESIS) {
+                let kind = ProblemKind::BrokenLink { expected: Hash::GENESIS, found: header.prev_hash };
                 return Ok(Err(problem(1, 0, kind)));
             }
             cursor.insert(ChainCursor::from_header(&header))
