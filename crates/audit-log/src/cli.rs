@@ -30,17 +30,59 @@ pub enum Command {
         /// Start a new segment file before one would exceed this many bytes.
         #[arg(long, default_value_t = 64 * 1024 * 1024)]
         segment_bytes: usize,
+        /// Sign checkpoints of the log's Merkle tree with this signer key file (see keygen).
+        #[arg(long)]
+        signer_key: Option<PathBuf>,
+        /// Also seal each checkpoint with the evolving key in this file (see keygen); the file
+        /// is replaced by the next epoch's key after each checkpoint.
+        #[arg(long, requires = "signer_key")]
+        seal_key: Option<PathBuf>,
+        /// Records between checkpoints.
+        #[arg(long, default_value_t = 10_000)]
+        checkpoint_every: u64,
         /// Input files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Check every record's hash and link. Exit status: 0 intact, 1 damaged, 2 could not run.
+    /// Check every record's hash and link, and with --key every checkpoint. Exit status: 0
+    /// valid, 1 damaged or tampered, 2 could not run.
     Verify {
         /// Log directory.
         dir: PathBuf,
+        /// Verifier key file: check every checkpoint's signature, root and consistency.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Initial sealing key file (epoch 0, kept off the logging host): check every seal.
+        #[arg(long, requires = "key")]
+        seal_key: Option<PathBuf>,
+        /// Fail when the log has no checkpoint or records follow the last one.
+        #[arg(long, requires = "key")]
+        require_seal: bool,
         /// Print the result as one JSON object.
         #[arg(long)]
         json: bool,
+    },
+    /// Make a checkpoint signing key pair and an initial sealing key.
+    Keygen {
+        /// Key name, which is also the checkpoints' origin line, such as example.com/audit/web1.
+        #[arg(long)]
+        name: String,
+        /// Folder to write the key files into (created if missing; existing files are kept).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a proof, as JSON, relative to a signed checkpoint.
+    Prove {
+        #[command(subcommand)]
+        proof: ProveCommand,
+    },
+    /// Check a proof printed by `prove` against its checkpoint, without the log.
+    VerifyProof {
+        /// The proof file (JSON).
+        proof: PathBuf,
+        /// Verifier key file.
+        #[arg(long)]
+        key: PathBuf,
     },
     /// Print the records that match every given filter.
     Query {
@@ -87,6 +129,27 @@ pub enum Command {
         /// Print records as JSON lines.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// The proofs `prove` makes.
+#[derive(Debug, Subcommand)]
+pub enum ProveCommand {
+    /// Prove that record SEQ is in the tree of the newest checkpoint covering it.
+    Inclusion {
+        /// Log directory.
+        dir: PathBuf,
+        /// Sequence number of the record.
+        seq: u64,
+    },
+    /// Prove that the checkpoint of tree size NEW extends the one of tree size OLD.
+    Consistency {
+        /// Log directory.
+        dir: PathBuf,
+        /// Tree size of the older checkpoint.
+        old: u64,
+        /// Tree size of the newer checkpoint.
+        new: u64,
     },
 }
 

@@ -17,10 +17,22 @@ use commands::{EXIT_ERROR, EXIT_OK};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let status = match cli.command {
-        Command::Import { format, dir, service_id, segment_bytes, files } => {
-            commands::import::run(format, &dir, &service_id, segment_bytes, &files)
+        Command::Import { format, dir, service_id, segment_bytes, signer_key, seal_key, checkpoint_every, files } => {
+            let settings = commands::import::Settings {
+                segment_bytes,
+                signer_key: signer_key.as_deref(),
+                seal_key: seal_key.as_deref(),
+                checkpoint_every,
+            };
+            commands::import::run(format, &dir, &service_id, &settings, &files)
         }
-        Command::Verify { dir, json } => commands::verify::run(&dir, json),
+        Command::Verify { dir, key, seal_key, require_seal, json } => {
+            let keys = commands::verify::KeyFiles { key: key.as_deref(), seal_key: seal_key.as_deref(), require_seal };
+            commands::verify::run(&dir, &keys, json)
+        }
+        Command::Keygen { name, out } => commands::keys::run_keygen(&name, &out),
+        Command::Prove { proof } => commands::prove::run_prove(&proof),
+        Command::VerifyProof { proof, key } => commands::prove::run_verify_proof(&proof, &key),
         Command::Query { dir, event_types, actor, resource, since, until, from_seq, to_seq, limit, json } => {
             let mut filter = Query::new().time_range(since, until).seq_range(from_seq, to_seq);
             filter.event_types = event_types;

@@ -166,6 +166,8 @@ pub struct LoggerOptions {
     pub disk_reserve: u64,
     /// How long dropping the logger without `shutdown` waits for the writer to drain.
     pub drop_timeout: Duration,
+    /// Signed checkpoints of the log's Merkle tree; off when `None`.
+    pub checkpoints: Option<CheckpointOptions>,
     /// Makes chosen file operations fail, for tests.
     #[cfg(feature = "fault-injection")]
     pub faults: Option<std::sync::Arc<dyn crate::faults::FaultInjector>>,
@@ -182,6 +184,7 @@ impl Default for LoggerOptions {
             disk_warn_below: DEFAULT_DISK_WARN_BELOW,
             disk_reserve: DEFAULT_DISK_RESERVE,
             drop_timeout: DEFAULT_DROP_TIMEOUT,
+            checkpoints: None,
             #[cfg(feature = "fault-injection")]
             faults: None,
         }
@@ -232,10 +235,72 @@ impl LoggerOptions {
         self
     }
 
+    /// Turns on signed checkpoints.
+    pub fn checkpoints(mut self, checkpoints: CheckpointOptions) -> Self {
+        self.checkpoints = Some(checkpoints);
+        self
+    }
+
     /// Sets the fault injector (tests only).
     #[cfg(feature = "fault-injection")]
     pub fn faults(mut self, injector: std::sync::Arc<dyn crate::faults::FaultInjector>) -> Self {
         self.faults = Some(injector);
+        self
+    }
+}
+
+/// Default number of records between checkpoints.
+pub const DEFAULT_CHECKPOINT_RECORDS: u64 = 10_000;
+
+/// Default time between checkpoints while records arrive.
+pub const DEFAULT_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Signed checkpoints: when the writer signs the Merkle tree's root, with which key, and
+/// whether it also seals each checkpoint with a forward-secure key.
+///
+/// A checkpoint is written after an fsync once [`every_records`](Self::every_records) records
+/// or [`every`](Self::every) time have passed since the last one, after a segment rotation,
+/// and at shutdown; it covers only durable records.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CheckpointOptions {
+    /// Key that signs every checkpoint note.
+    pub signer: std::sync::Arc<crate::checkpoint::SignerKey>,
+    /// Origin line of the checkpoints; defaults to the signer's key name.
+    pub origin: String,
+    /// File holding the current forward-secure sealing key (`AUDIT-SEAL-KEY+…`). The writer
+    /// seals each checkpoint with it, then evolves it and replaces the file. No sealing when
+    /// `None`.
+    pub seal_key_file: Option<PathBuf>,
+    /// Records between checkpoints.
+    pub every_records: u64,
+    /// Time between checkpoints.
+    pub every: Duration,
+}
+
+impl CheckpointOptions {
+    /// Checkpoints signed by `signer`, with the default origin and intervals and no sealing.
+    pub fn new(signer: crate::checkpoint::SignerKey) -> CheckpointOptions {
+        let origin = signer.name().to_owned();
+        CheckpointOptions {
+            signer: std::sync::Arc::new(signer),
+            origin,
+            seal_key_file: None,
+            every_records: DEFAULT_CHECKPOINT_RECORDS,
+            every: DEFAULT_CHECKPOINT_INTERVAL,
+        }
+    }
+
+    /// Seals every checkpoint with the evolving key in `path`.
+    pub fn seal_key_file(mut self, path: impl Into<PathBuf>) -> CheckpointOptions {
+        self.seal_key_file = Some(path.into());
+        self
+    }
+
+    /// Sets the records and time between checkpoints.
+    pub fn interval(mut self, every_records: u64, every: Duration) -> CheckpointOptions {
+        self.every_records = every_records;
+        self.every = every;
         self
     }
 }

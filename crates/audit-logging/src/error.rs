@@ -91,6 +91,28 @@ pub enum AuditError {
     #[error("audit logger is shut down")]
     ShutDown,
 
+    /// A Merkle tree operation or proof failed.
+    #[error("Merkle tree: {0}")]
+    Merkle(#[from] crate::merkle::MerkleError),
+
+    /// A key, signed note, checkpoint or seal is invalid.
+    #[error("checkpoint: {0}")]
+    Checkpoint(#[from] crate::checkpoint::CheckpointError),
+
+    /// No checkpoint fits the request, for example none covers the record to prove.
+    #[error("no checkpoint: {reason}")]
+    NoCheckpoint {
+        /// Which checkpoint was needed.
+        reason: String,
+    },
+
+    /// A proof does not match its checkpoint.
+    #[error("invalid proof: {reason}")]
+    ProofInvalid {
+        /// The check that failed.
+        reason: String,
+    },
+
     /// A configuration value is invalid.
     #[error("invalid configuration: {field}: {reason}")]
     InvalidConfig {

@@ -44,14 +44,16 @@ pub mod format;
 pub mod limits;
 mod logger;
 pub mod merkle;
+pub mod proof;
 pub mod query;
 mod storage;
+pub mod tree;
 mod validation;
 pub mod verify;
 mod writer;
 
 pub use config::{
-    AuditConfig, AuditMode, FailurePolicy, FlushMode, LoggerOptions, OverflowPolicy, RetentionPolicy, RotationPolicy,
+    AuditConfig, AuditMode, CheckpointOptions, FailurePolicy, FlushMode, LoggerOptions, OverflowPolicy, RetentionPolicy, RotationPolicy,
 };
 pub use error::AuditError;
 pub use event::{ActorInfo, AuditEvent, AuditResult, AuthMethod, ResourceInfo};

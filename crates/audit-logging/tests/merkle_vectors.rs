@@ -502,3 +502,26 @@ fn report(label: &str, times: &mut [Duration]) {
     let max = times[times.len() - 1];
     eprintln!("{label}: {} runs, mean {:?}, median {median:?}, max {max:?}", times.len(), total / times.len() as u32);
 }
+
+#[test]
+fn store_rebuilt_from_chunk_roots_equals_store_built_from_leaves() {
+    use audit_logging::merkle::{leaf_hash, tree_root, TreeStore};
+    let leaves: Vec<_> = (0..5000u32).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+    let mut from_leaves = TreeStore::new();
+    for leaf in &leaves {
+        from_leaves.push(*leaf).unwrap();
+    }
+    let mut from_chunks = TreeStore::new();
+    for chunk in leaves.chunks(1024).take(4) {
+        from_chunks.push_chunk(tree_root(chunk)).unwrap();
+    }
+    for leaf in &leaves[4096..] {
+        from_chunks.push(*leaf).unwrap();
+    }
+
+    assert_eq!(from_chunks.root(), from_leaves.root());
+    assert_eq!(from_chunks, from_leaves);
+    let mut unaligned = TreeStore::new();
+    unaligned.push(leaves[0]).unwrap();
+    assert!(unaligned.push_chunk(tree_root(&leaves[..1024])).is_err());
+}

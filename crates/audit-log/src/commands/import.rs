@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use audit_logging::{
-    AuditConfig, AuditError, AuditEvent, AuditLogger, AuditMode, FlushMode, LoggerOptions, RetentionPolicy,
-    RotationPolicy,
+    AuditConfig, AuditError, AuditEvent, AuditLogger, AuditMode, CheckpointOptions, FlushMode, LoggerOptions,
+    RetentionPolicy, RotationPolicy,
 };
 
 use super::{EXIT_ERROR, EXIT_OK, EXIT_PROBLEM};
@@ -29,10 +29,23 @@ struct Totals {
     adjustments: Adjustments,
 }
 
+/// How the imported log is written.
+#[derive(Debug)]
+pub struct Settings<'a> {
+    /// Segment size limit in bytes.
+    pub segment_bytes: usize,
+    /// Signer key file for checkpoints.
+    pub signer_key: Option<&'a Path>,
+    /// Sealing key file, evolved after each checkpoint.
+    pub seal_key: Option<&'a Path>,
+    /// Records between checkpoints.
+    pub checkpoint_every: u64,
+}
+
 /// Runs the command and returns the exit status.
-pub fn run(format: ImportFormat, dir: &Path, service_id: &str, segment_bytes: usize, files: &[PathBuf]) -> u8 {
+pub fn run(format: ImportFormat, dir: &Path, service_id: &str, settings: &Settings<'_>, files: &[PathBuf]) -> u8 {
     let ImportFormat::Auditd = format;
-    let logger = match open_logger(dir, service_id, segment_bytes) {
+    let logger = match open_logger(dir, service_id, settings) {
         Ok(logger) => logger,
         Err(error) => {
             eprintln!("audit-log: {}: {error}", dir.display());
@@ -66,16 +79,25 @@ pub fn run(format: ImportFormat, dir: &Path, service_id: &str, segment_bytes: us
     }
 }
 
-fn open_logger(dir: &Path, service_id: &str, segment_bytes: usize) -> Result<AuditLogger, AuditError> {
+fn open_logger(dir: &Path, service_id: &str, settings: &Settings<'_>) -> Result<AuditLogger, AuditError> {
+    let mut options = LoggerOptions::default();
+    if let Some(signer) = settings.signer_key {
+        let mut checkpoints = CheckpointOptions::new(super::keys::read_signer(signer)?)
+            .interval(settings.checkpoint_every, std::time::Duration::from_secs(60));
+        if let Some(seal) = settings.seal_key {
+            checkpoints = checkpoints.seal_key_file(seal);
+        }
+        options = options.checkpoints(checkpoints);
+    }
     let config = AuditConfig {
         mode: AuditMode::Local { base_dir: dir.to_path_buf() },
         service_id: service_id.to_owned(),
-        rotation_policy: RotationPolicy::SizeLimit(segment_bytes),
+        rotation_policy: RotationPolicy::SizeLimit(settings.segment_bytes),
         retention_policy: RetentionPolicy::default(),
         // An import is one job: batch the fsyncs, and shutdown makes everything durable.
         flush_mode: FlushMode::Batched { size: 4096, interval_secs: 1 },
     };
-    AuditLogger::with_options(config, LoggerOptions::default())
+    AuditLogger::with_options(config, options)
 }
 
 /// Imports one file. Problems in the file are reported and counted; an `Err` means the log

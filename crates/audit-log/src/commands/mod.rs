@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod import;
+pub mod keys;
+pub mod prove;
 pub mod read;
 pub mod verify;
 

@@ -29,12 +29,14 @@
 
 pub mod body;
 mod error;
+pub mod files;
 pub mod keys;
 pub mod note;
 pub mod seal;
 
 pub use body::Checkpoint;
+pub use files::{read_checkpoint_files, CheckpointFile, CHECKPOINT_DIR};
 pub use error::{CheckpointError, KeyKind};
 pub use keys::{check_key_name, generate, key_hash, SignerKey, VerifierKey};
 pub use note::{Note, VerifiedNote, MAX_SIGNATURES};
-pub use seal::{find_epoch_gaps, EpochReport, Seal, SealVerifier, SealingKey};
+pub use seal::{find_epoch_gaps, EpochReport, Seal, SealVerifier, SealingKey, SEAL_KEYWORD};

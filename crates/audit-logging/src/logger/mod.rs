@@ -30,7 +30,9 @@ use crate::event::AuditEvent;
 use crate::format::{check_service_id, Hash, RecordBody};
 use crate::storage::{FileOps, LogFiles, Rotation, SEQ_LIMIT};
 use crate::validation::validate_event;
-use crate::writer::{self, lock, stopped_error, Control, DurableState, Item, LossReason, PushState, Shared, WriterSettings};
+use crate::writer::{
+    self, lock, stopped_error, Checkpointer, Control, DurableState, Item, LossReason, PushState, Shared, WriterSettings,
+};
 
 /// Routine (non-critical) events may fill the queue up to `1 - 1/CRITICAL_RESERVE_DIVISOR` of
 /// its capacity in events and in bytes; the rest is kept for critical events, so a flood of
@@ -157,6 +159,13 @@ impl AuditLogger {
             written += 1;
         }
         let next_seq = files.next_seq();
+        let checkpointer = match options.checkpoints.clone() {
+            None => None,
+            Some(checkpoints) => {
+                files.enable_merkle_leaves();
+                Some(Checkpointer::open(&base_dir, checkpoints, files.first_seq()?, next_seq)?)
+            }
+        };
         let seq_budget = (SEQ_LIMIT + 1).saturating_sub(next_seq);
         let shared = Arc::new(Shared::new(next_seq, seq_budget, files.last_hash(), written));
 
@@ -170,6 +179,7 @@ impl AuditLogger {
             retry_interval: options.retry_interval,
             disk_warn_below: options.disk_warn_below,
             disk_reserve: options.disk_reserve,
+            checkpointer,
         };
         let thread = writer::spawn(files, settings)?;
         Ok(AuditLogger {

@@ -119,4 +119,12 @@ pub enum MerkleError {
         /// The largest supported level.
         max: u32,
     },
+    /// A subtree was appended at a position that is not a multiple of its width.
+    #[error("cannot append a subtree of 2^{level} leaves at tree size {tree_size}: not aligned")]
+    UnalignedSubtree {
+        /// The tree size before the append.
+        tree_size: u64,
+        /// The subtree's level.
+        level: u32,
+    },
 }

@@ -121,6 +121,36 @@ impl Frontier {
         Ok(())
     }
 
+    /// Appends a whole perfect subtree of `2^level` leaves, given its root, and calls
+    /// `on_complete` for each larger subtree it completes (as [`push_reporting`](Self::push_reporting)
+    /// does from `level + 1` upwards).
+    ///
+    /// The size must be a multiple of `2^level`, so that the subtree is aligned; otherwise the
+    /// tree would not be an RFC 6962 tree and [`MerkleError::UnalignedSubtree`] is returned.
+    pub(crate) fn push_subtree_reporting(
+        &mut self,
+        level: u32,
+        root: Hash,
+        mut on_complete: impl FnMut(u32, &Hash),
+    ) -> Result<(), MerkleError> {
+        let width = 1u64.checked_shl(level).filter(|_| level < 64).ok_or(MerkleError::TreeFull)?;
+        if self.size % width != 0 {
+            return Err(MerkleError::UnalignedSubtree { tree_size: self.size, level });
+        }
+        let new_size = self.size.checked_add(width).ok_or(MerkleError::TreeFull)?;
+        let merges = (self.size >> level).trailing_ones();
+        let mut node = root;
+        for above in 1..=merges {
+            // As in `push_reporting`: one hash per set bit, and `merges` counts some of them.
+            let Some(left) = self.hashes.pop() else { break };
+            node = node_hash(&left, &node);
+            on_complete(level + above, &node);
+        }
+        self.hashes.push(node);
+        self.size = new_size;
+        Ok(())
+    }
+
     /// Computes the Merkle tree hash (root) of the leaves appended so far, RFC 6962 §2.1.
     ///
     /// The empty tree's root is SHA-256 of the empty string. Costs `popcount(size) - 1` hashes.

@@ -188,6 +188,33 @@ impl TreeStore {
         generate_consistency_proof(&mut StoreSource::new(self, read_leaves), old_size, new_size)
     }
 
+    /// Appends a whole chunk of `2^chunk_level` leaves, given the chunk's root, without its
+    /// leaf hashes: for rebuilding a store from saved chunk roots.
+    ///
+    /// Fails with [`MerkleError::UnalignedSubtree`] unless the size is a multiple of the chunk
+    /// size.
+    pub fn push_chunk(&mut self, chunk_root: Hash) -> Result<(), MerkleError> {
+        let chunk_level = self.chunk_level;
+        let levels = &mut self.levels;
+        let mut store = |level: u32, root: &Hash| {
+            let Some(stored_level) = level.checked_sub(chunk_level) else { return };
+            // Levels up to 64 fit usize on every supported target.
+            let stored_level = stored_level as usize;
+            if levels.len() == stored_level {
+                levels.push(Vec::new());
+            }
+            if let Some(roots) = levels.get_mut(stored_level) {
+                roots.push(*root);
+            }
+        };
+        // The chunk's own root is stored at level 0 of `levels`, then every subtree it completes.
+        let aligned = self.frontier.size().get() % (1u64 << chunk_level) == 0;
+        if aligned {
+            store(chunk_level, &chunk_root);
+        }
+        self.frontier.push_subtree_reporting(chunk_level, chunk_root, &mut store)
+    }
+
     fn check_size(&self, tree_size: TreeSize) -> Result<(), MerkleError> {
         let available = self.size().get();
         if tree_size.get() > available {

@@ -41,6 +41,21 @@ impl LineReader {
         })
     }
 
+    /// Opens `path` positioned at byte `offset`, which must be the start of a line. Line
+    /// numbers then count from `first_number`.
+    pub(crate) fn open_at(path: &Path, offset: u64, first_number: u64) -> Result<LineReader, AuditError> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = File::open(path).map_err(|e| AuditError::file(path, "open", e))?;
+        file.seek(SeekFrom::Start(offset)).map_err(|e| AuditError::file(path, "seek", e))?;
+        Ok(LineReader {
+            path: path.to_path_buf(),
+            reader: BufReader::with_capacity(256 * 1024, file),
+            buf: Vec::new(),
+            next_number: first_number,
+            next_offset: offset,
+        })
+    }
+
     /// Returns the next line, or `None` at the end of the file.
     pub(crate) fn next_line(&mut self) -> Result<Option<Line<'_>>, AuditError> {
         self.buf.clear();

@@ -50,12 +50,16 @@ pub(crate) struct LogFiles {
     written: usize,
     /// Segments to create, in order, each with the records that go in it.
     planned: VecDeque<PlannedSegment>,
-    /// Size, record count and creation date of the last segment, planned or current.
+    /// First sequence number, size, record count and creation date of the last segment,
+    /// planned or current.
+    tail_first_seq: u64,
     tail_len: u64,
     tail_records: u64,
     tail_created: NaiveDate,
     next_seq: u64,
     last_hash: Hash,
+    /// Whether `append` computes Merkle leaf hashes.
+    merkle_leaves: bool,
     // Declared last so the lock is released after the segment is closed.
     _lock: DirLock,
 }
@@ -79,7 +83,7 @@ impl LogFiles {
         let Some(last) = segments.last() else {
             let header = SegmentHeader::new(service_id, 0, Hash::GENESIS, now);
             let segment = ActiveSegment::create(dir, 0, &header.encode(), ops.clone())?;
-            let state = TailState { len: segment.synced_len, records: 0, created: now.date_naive(), next_seq: 0, last_hash: Hash::GENESIS };
+            let state = TailState { first_seq: 0, len: segment.synced_len, records: 0, created: now.date_naive(), next_seq: 0, last_hash: Hash::GENESIS };
             return Ok((LogFiles::new(dir, service_id, rotation, ops, segment, state, lock), None));
         };
 
@@ -91,13 +95,29 @@ impl LogFiles {
         let (segment, state) = if tail.header.service_id == service_id {
             let segment = ActiveSegment::open(&last.path, tail.len, ops.clone())?;
             let created = tail.header.created.date_naive();
-            (segment, TailState { len: tail.len, records: tail.records, created, next_seq: tail.next_seq, last_hash: tail.last_hash })
+            let state = TailState {
+                first_seq: tail.header.first_seq,
+                len: tail.len,
+                records: tail.records,
+                created,
+                next_seq: tail.next_seq,
+                last_hash: tail.last_hash,
+            };
+            (segment, state)
         } else {
             // Records must carry their segment's service id, so a new id starts a new segment.
             let header = SegmentHeader::new(service_id, tail.next_seq, tail.last_hash, now).encode();
             let segment = ActiveSegment::create(dir, tail.next_seq, &header, ops.clone())?;
             let len = header.len() as u64;
-            (segment, TailState { len, records: 0, created: now.date_naive(), next_seq: tail.next_seq, last_hash: tail.last_hash })
+            let state = TailState {
+                first_seq: tail.next_seq,
+                len,
+                records: 0,
+                created: now.date_naive(),
+                next_seq: tail.next_seq,
+                last_hash: tail.last_hash,
+            };
+            (segment, state)
         };
         tracing::debug!(dir = %dir.display(), next_seq = state.next_seq, "opened audit log");
         Ok((LogFiles::new(dir, service_id, rotation, ops, segment, state, lock), repair))
@@ -121,11 +141,13 @@ impl LogFiles {
             unsynced: Vec::with_capacity(1 << 20),
             written: 0,
             planned: VecDeque::new(),
+            tail_first_seq: tail.first_seq,
             tail_len: tail.len,
             tail_records: tail.records,
             tail_created: tail.created,
             next_seq: tail.next_seq,
             last_hash: tail.last_hash,
+            merkle_leaves: false,
             _lock: lock,
         }
     }
@@ -158,11 +180,11 @@ impl LogFiles {
         }
     }
 
-    /// Encodes one record in memory and returns its sequence number.
+    /// Encodes one record in memory and returns its sequence number, stored bytes and place.
     ///
     /// Plans a new segment first when the record would take the last one past the size limit
     /// (a segment always takes at least one record, however large).
-    pub(crate) fn append(&mut self, timestamp: DateTime<Utc>, body: &RecordBody) -> Result<u64, AuditError> {
+    pub(crate) fn append(&mut self, timestamp: DateTime<Utc>, body: &RecordBody) -> Result<Appended, AuditError> {
         let seq = self.next_seq;
         if seq > SEQ_LIMIT {
             return Err(AuditError::CounterOverflow);
@@ -175,20 +197,41 @@ impl LogFiles {
                 self.plan_segment(Utc::now());
             }
         }
+        let location = RecordLocation { segment_first_seq: self.tail_first_seq, offset: self.tail_len };
         self.tail_len += line.len() as u64;
         self.tail_records += 1;
-        match self.planned.back_mut() {
-            Some(planned) => planned.bytes.extend_from_slice(&line),
-            None => self.unsynced.extend_from_slice(&line),
-        }
+        let target = match self.planned.back_mut() {
+            Some(planned) => &mut planned.bytes,
+            None => &mut self.unsynced,
+        };
+        let start = target.len();
+        target.extend_from_slice(&line);
         self.next_seq = seq + 1;
         self.last_hash = hash;
-        Ok(seq)
+        // The stored line without its `\n`: the bytes a Merkle leaf covers.
+        let stored = &target[start..target.len() - 1];
+        Ok(Appended { seq, location, leaf_hash: self.merkle_leaves.then(|| crate::merkle::leaf_hash(stored)) })
+    }
+
+    /// Returns whether appended records wait for a segment not yet created.
+    pub(crate) fn has_planned_segment(&self) -> bool {
+        !self.planned.is_empty()
+    }
+
+    /// Makes [`append`](Self::append) compute each record's Merkle leaf hash.
+    pub(crate) fn enable_merkle_leaves(&mut self) {
+        self.merkle_leaves = true;
+    }
+
+    /// First sequence number of the log (0 unless the log was created by hand).
+    pub(crate) fn first_seq(&self) -> Result<u64, AuditError> {
+        Ok(list_segments(&self.dir)?.first().map_or(0, |s| s.first_seq))
     }
 
     /// Starts a planned segment at the current end of the chain.
     fn plan_segment(&mut self, now: DateTime<Utc>) {
         let header = SegmentHeader::new(&self.service_id, self.next_seq, self.last_hash, now).encode();
+        self.tail_first_seq = self.next_seq;
         self.tail_len = header.len() as u64;
         self.tail_records = 0;
         self.tail_created = now.date_naive();
@@ -239,8 +282,27 @@ impl LogFiles {
     }
 }
 
+/// A record just appended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Appended {
+    pub seq: u64,
+    pub location: RecordLocation,
+    /// The record's Merkle leaf hash, when enabled.
+    pub leaf_hash: Option<Hash>,
+}
+
+/// Where a record's line starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RecordLocation {
+    /// First sequence number of the segment, which names its file.
+    pub segment_first_seq: u64,
+    /// Byte offset of the line in the segment.
+    pub offset: u64,
+}
+
 /// Where the chain ends when the log is opened.
 struct TailState {
+    first_seq: u64,
     len: u64,
     records: u64,
     created: NaiveDate,

@@ -11,11 +11,13 @@
 //! or segments from the end leaves a shorter log that is still consistent.
 
 mod chain;
+mod checkpoints;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub(crate) use chain::ChainCursor;
+pub use checkpoints::{verify_log, CheckpointReport, LogReport, VerifyOptions};
 
 use crate::error::AuditError;
 use crate::format::{Hash, SegmentHeader};
@@ -192,17 +194,46 @@ impl fmt::Display for Problem {
 /// Returns `Err` only when verification could not run (the directory is missing or a file
 /// cannot be read); damage is reported as [`Verdict::Damaged`].
 pub fn verify(dir: &Path) -> Result<Verdict, AuditError> {
+    Ok(walk(dir, &mut |_, _| {})?.0)
+}
+
+/// One segment's result, for reports that list every segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentReport {
+    /// The segment file.
+    pub file: PathBuf,
+    /// First sequence number in its name.
+    pub first_seq: u64,
+    /// Records that checked out in it.
+    pub records: u64,
+    /// The problem found in it, if any.
+    pub problem: Option<Problem>,
+}
+
+/// Walks the chain like [`verify`], calling `observe(seq, line)` with each record that checks
+/// out, and reports every segment read.
+pub(crate) fn walk(dir: &Path, observe: &mut dyn FnMut(u64, &[u8])) -> Result<(Verdict, Vec<SegmentReport>), AuditError> {
     let segments = list_segments(dir)?;
     let mut summary =
         VerifySummary { records: 0, segments: 0, last_seq: None, last_hash: Hash::GENESIS, declared: Vec::new() };
     let mut cursor: Option<ChainCursor> = None;
+    let mut reports = Vec::new();
     for segment in &segments {
         summary.segments += 1;
-        if let Err(problem) = verify_segment(&segment.path, segment.first_seq, &mut cursor, &mut summary)? {
-            return Ok(Verdict::Damaged { problem, checked: summary });
+        let before = summary.records;
+        let result = verify_segment(&segment.path, segment.first_seq, &mut cursor, &mut summary, observe)?;
+        let problem = result.err();
+        reports.push(SegmentReport {
+            file: segment.path.clone(),
+            first_seq: segment.first_seq,
+            records: summary.records - before,
+            problem: problem.clone(),
+        });
+        if let Some(problem) = problem {
+            return Ok((Verdict::Damaged { problem, checked: summary }, reports));
         }
     }
-    Ok(Verdict::Intact(summary))
+    Ok((Verdict::Intact(summary), reports))
 }
 
 /// Checks one segment, continuing the chain in `cursor`. The outer `Result` is for I/O errors.
@@ -211,6 +242,7 @@ fn verify_segment(
     name_seq: u64,
     cursor: &mut Option<ChainCursor>,
     summary: &mut VerifySummary,
+    observe: &mut dyn FnMut(u64, &[u8]),
 ) -> Result<Result<(), Problem>, AuditError> {
     let problem = |line: u64, offset: u64, kind: ProblemKind| Problem { file: path.to_path_buf(), line, offset, kind };
     let mut reader = LineReader::open(path)?;
@@ -255,6 +287,7 @@ fn verify_segment(
         let seq = chain.next_seq;
         match chain.check_record(line.bytes) {
             Ok((hash, system)) => {
+                observe(seq, line.bytes);
                 summary.records += 1;
                 summary.last_seq = Some(seq);
                 summary.last_hash = hash;

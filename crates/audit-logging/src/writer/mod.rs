@@ -1,5 +1,6 @@
 //! The writer thread and the state it shares with callers.
 
+mod checkpointer;
 mod shared;
 mod thread;
 
@@ -8,6 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::event::AuditEvent;
 
 pub(crate) use shared::{lock, stopped_error, DurableState, LossReason, PushState, Shared};
+pub(crate) use checkpointer::Checkpointer;
 pub(crate) use thread::{spawn, WriterSettings};
 
 /// One accepted event on its way to the writer.

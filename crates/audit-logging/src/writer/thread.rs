@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use crossbeam_channel::{Receiver, Select};
 
 use super::shared::{lock, LossReason, Shared};
-use super::{Control, Item};
+use super::{Checkpointer, Control, Item};
 use crate::config::SyncPolicy;
 use crate::error::AuditError;
 use crate::format::{RecordBody, SystemEvent};
@@ -42,6 +42,8 @@ pub(crate) struct WriterSettings {
     pub retry_interval: Duration,
     pub disk_warn_below: u64,
     pub disk_reserve: u64,
+    /// Signs checkpoints after fsyncs, when configured.
+    pub checkpointer: Option<Checkpointer>,
 }
 
 /// Starts the writer thread on an opened log.
@@ -54,6 +56,7 @@ pub(crate) fn spawn(files: LogFiles, settings: WriterSettings) -> Result<JoinHan
         oldest_unsynced: None,
         flush_requested: false,
         shutting_down: false,
+        rotating: false,
         outage: None,
         disk: DiskWatch { last_check: Instant::now(), bytes_since_check: 0, warned: false },
     };
@@ -75,6 +78,8 @@ struct Writer {
     oldest_unsynced: Option<Instant>,
     flush_requested: bool,
     shutting_down: bool,
+    /// Set when a new segment was started since the last checkpoint chance.
+    rotating: bool,
     /// Set while writing fails.
     outage: Option<Outage>,
     disk: DiskWatch,
@@ -192,7 +197,10 @@ impl Writer {
             for item in batch.drain(..) {
                 critical |= item.event.is_critical();
                 bytes += item.size;
-                self.files.append(item.accepted_at, &RecordBody::Event(item.event))?;
+                let appended = self.files.append(item.accepted_at, &RecordBody::Event(item.event))?;
+                if let Some(checkpointer) = self.settings.checkpointer.as_mut() {
+                    checkpointer.push(&appended)?;
+                }
             }
             self.release_queue_room(count, bytes);
             self.taken += count as u64;
@@ -201,12 +209,25 @@ impl Writer {
             self.disk.bytes_since_check += bytes as u64;
         }
         let sync = self.should_sync(critical);
+        self.rotating |= self.files.has_planned_segment();
         self.files.persist(sync)?;
         if sync {
             self.publish_durable();
+            self.after_sync();
         }
         self.check_disk(false);
         Ok(())
+    }
+
+    /// Saves Merkle chunks and writes a checkpoint if one is due. A failed checkpoint is
+    /// logged and tried again after the next fsync; the records themselves are durable.
+    fn after_sync(&mut self) {
+        let force = std::mem::take(&mut self.rotating) || self.shutting_down;
+        if let Some(checkpointer) = self.settings.checkpointer.as_mut() {
+            if let Err(error) = checkpointer.after_sync(force) {
+                tracing::error!(error = %error, "could not write a checkpoint; records after the last one stay unsealed until the next succeeds");
+            }
+        }
     }
 
     fn release_queue_room(&self, count: usize, bytes: usize) {
@@ -228,6 +249,7 @@ impl Writer {
             || self.shutting_down
             || deadline_passed
             || (self.unsynced_items == 0 && self.files.has_unsynced())
+            || self.settings.checkpointer.as_ref().is_some_and(|c| c.is_due(self.files.has_planned_segment()))
     }
 
     /// Publishes the position just fsynced.
@@ -261,9 +283,17 @@ impl Writer {
             }
             push.seq_budget -= 1;
         }
-        if let Err(error) = self.files.append(now, &RecordBody::System(record)) {
-            tracing::error!(error = %error, "could not append a writer record");
-            return;
+        let appended = match self.files.append(now, &RecordBody::System(record)) {
+            Ok(appended) => appended,
+            Err(error) => {
+                tracing::error!(error = %error, "could not append a writer record");
+                return;
+            }
+        };
+        if let Some(checkpointer) = self.settings.checkpointer.as_mut() {
+            if let Err(error) = checkpointer.push(&appended) {
+                tracing::error!(error = %error, "could not add a writer record to the Merkle tree");
+            }
         }
         // The next item taken from the queue now gets the sequence number after this record.
         let next = (self.taken + 1, self.files.next_seq());
@@ -339,6 +369,7 @@ impl Writer {
             return false;
         }
         self.publish_durable();
+        self.after_sync();
         self.settings.shared.set_failure(None);
         true
     }
