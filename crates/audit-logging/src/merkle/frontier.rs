@@ -134,7 +134,7 @@ impl Frontier {
         mut on_complete: impl FnMut(u32, &Hash),
     ) -> Result<(), MerkleError> {
         let width = 1u64.checked_shl(level).filter(|_| level < 64).ok_or(MerkleError::TreeFull)?;
-        if self.size % width != 0 {
+        if !self.size.is_multiple_of(width) {
             return Err(MerkleError::UnalignedSubtree { tree_size: self.size, level });
         }
         let new_size = self.size.checked_add(width).ok_or(MerkleError::TreeFull)?;

@@ -208,7 +208,7 @@ impl TreeStore {
             }
         };
         // The chunk's own root is stored at level 0 of `levels`, then every subtree it completes.
-        let aligned = self.frontier.size().get() % (1u64 << chunk_level) == 0;
+        let aligned = self.frontier.size().get().is_multiple_of(1u64 << chunk_level);
         if aligned {
             store(chunk_level, &chunk_root);
         }

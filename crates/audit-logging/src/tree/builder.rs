@@ -62,7 +62,7 @@ impl TreeBuilder {
 
     /// Adds the next record's leaf hash and its place in the log.
     pub(crate) fn push(&mut self, leaf: Hash, location: RecordLocation) -> Result<(), AuditError> {
-        if self.frontier.size().get() % CHUNK_LEAVES == 0 {
+        if self.frontier.size().get().is_multiple_of(CHUNK_LEAVES) {
             self.chunk_start = Some(location);
         }
         let mut completed = None;
