@@ -1,8 +1,10 @@
 //! The `merkle-chunks` file: one entry per complete chunk of 1024 records.
 //!
-//! Layout: the 8 bytes `ALCHUNK1`, then 48 bytes per chunk in order: the chunk's Merkle root
+//! Layout: the 8 bytes `ALCHUNK1`, then 56 bytes per chunk in order: the chunk's Merkle root
 //! (32 bytes), the first sequence number of the segment holding the chunk's first record
-//! (8 bytes, big-endian) and that record's byte offset in the segment (8 bytes, big-endian).
+//! (8 bytes, big-endian), that record's byte offset in the segment (8 bytes, big-endian), and
+//! the first 8 bytes of SHA-256 over those 48 bytes. The checksum catches accidental damage
+//! without reading the log; reading stops at the first entry that fails it.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -17,7 +19,8 @@ use crate::storage::RecordLocation;
 pub(crate) const CHUNK_INDEX_FILE: &str = "merkle-chunks";
 
 const MAGIC: &[u8; 8] = b"ALCHUNK1";
-const ENTRY_BYTES: usize = 48;
+const ENTRY_BYTES: usize = 56;
+const CHECKED_BYTES: usize = 48;
 
 /// One complete chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +47,22 @@ pub(crate) fn read_entries(dir: &Path) -> Result<Vec<ChunkEntry>, AuditError> {
         tracing::warn!(path = %path.display(), "ignoring a chunk index with an unknown header; it will be rebuilt");
         return Ok(Vec::new());
     };
-    Ok(body.chunks_exact(ENTRY_BYTES).map(decode).collect())
+    let mut entries = Vec::with_capacity(body.len() / ENTRY_BYTES);
+    for (index, entry) in body.chunks_exact(ENTRY_BYTES).enumerate() {
+        if checksum(&entry[..CHECKED_BYTES]) != entry[CHECKED_BYTES..] {
+            tracing::warn!(path = %path.display(), chunk = index, "chunk index entry fails its checksum; later entries are recomputed");
+            break;
+        }
+        entries.push(decode(entry));
+    }
+    Ok(entries)
+}
+
+fn checksum(bytes: &[u8]) -> [u8; 8] {
+    let digest = Hash::of(bytes);
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&digest.0[..8]);
+    out
 }
 
 fn decode(entry: &[u8]) -> ChunkEntry {
@@ -59,9 +77,12 @@ fn decode(entry: &[u8]) -> ChunkEntry {
 }
 
 fn encode(entry: &ChunkEntry, out: &mut Vec<u8>) {
+    let start = out.len();
     out.extend_from_slice(&entry.root.0);
     out.extend_from_slice(&entry.location.segment_first_seq.to_be_bytes());
     out.extend_from_slice(&entry.location.offset.to_be_bytes());
+    let sum = checksum(&out[start..]);
+    out.extend_from_slice(&sum);
 }
 
 /// Replaces the file with exactly `entries` (temporary file, then rename).

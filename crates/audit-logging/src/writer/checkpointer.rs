@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::checkpoint::files::{checkpoint_file_name, encode_checkpoint_file, write_durably};
-use crate::checkpoint::{read_checkpoint_files, Checkpoint, Note, SealingKey, CHECKPOINT_DIR};
+use crate::checkpoint::{read_checkpoint_files, Checkpoint, CheckpointFile, Note, SealingKey, CHECKPOINT_DIR};
 use crate::config::CheckpointOptions;
 use crate::error::AuditError;
 use crate::storage::{Appended, RecordLocation};
@@ -38,8 +38,8 @@ impl Checkpointer {
             });
         }
         crate::storage::create_private_dir(&dir.join(CHECKPOINT_DIR))?;
-        let tree = TreeBuilder::open(dir, next_seq)?;
         let existing = read_checkpoint_files(dir)?;
+        let tree = open_tree(dir, next_seq, existing.last(), &options)?;
         let last_size = existing.last().map_or(0, |f| f.name_size);
         let sealing = match &options.seal_key_file {
             None => None,
@@ -102,6 +102,33 @@ impl Checkpointer {
         self.last_time = Instant::now();
         Ok(())
     }
+}
+
+/// Resumes the tree and, when the last checkpoint covers exactly the records present (as after
+/// a clean shutdown), checks the resumed root against it. A mismatch first rebuilds the chunk
+/// index from the records; if the records themselves no longer match, opening fails.
+fn open_tree(dir: &Path, next_seq: u64, last: Option<&CheckpointFile>, options: &CheckpointOptions) -> Result<TreeBuilder, AuditError> {
+    let tree = TreeBuilder::open(dir, next_seq)?;
+    let Some(last) = last else { return Ok(tree) };
+    let verifier = options.signer.verifier_key();
+    let Ok(note) = Note::open(last.note.as_bytes(), &[verifier]) else { return Ok(tree) };
+    let Ok(checkpoint) = Checkpoint::parse(&note.text) else { return Ok(tree) };
+    if checkpoint.size != tree.size() || checkpoint.root.ct_eq(&tree.root()) {
+        return Ok(tree);
+    }
+    tracing::warn!(dir = %dir.display(), "Merkle root disagrees with the last checkpoint; rebuilding the chunk index from the records");
+    let index = dir.join(crate::tree::CHUNK_INDEX_FILE);
+    std::fs::remove_file(&index).map_err(|e| AuditError::file(&index, "remove", e))?;
+    let tree = TreeBuilder::open(dir, next_seq)?;
+    if !checkpoint.root.ct_eq(&tree.root()) {
+        return Err(AuditError::Corrupt {
+            path: last.path.clone(),
+            line: 0,
+            offset: 0,
+            reason: format!("records 0..{} no longer match this signed checkpoint; run verify --key", checkpoint.size),
+        });
+    }
+    Ok(tree)
 }
 
 /// Reads the sealing key and evolves it past `last_epoch`, the newest epoch already used.
