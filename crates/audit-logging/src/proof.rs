@@ -10,7 +10,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{read_checkpoint_files, Checkpoint, CheckpointFile, Note, VerifierKey};
+use crate::checkpoint::files::{list_checkpoint_files, read_checkpoint_file};
+use crate::checkpoint::{Checkpoint, CheckpointFile, Note, VerifierKey};
 use crate::error::AuditError;
 use crate::format::Hash;
 use crate::merkle::{leaf_hash, verify_consistency, verify_inclusion, LeafIndex, TreeSize};
@@ -44,13 +45,14 @@ pub struct ConsistencyProof {
 
 /// Proves that record `seq` is in the log, relative to the newest checkpoint that covers it.
 pub fn prove_inclusion(dir: &Path, seq: u64) -> Result<InclusionProof, AuditError> {
-    let files = read_checkpoint_files(dir)?;
-    let file = files.iter().rev().find(|f| f.name_size > seq).ok_or_else(|| AuditError::NoCheckpoint {
+    let files = list_checkpoint_files(dir)?;
+    let (size, path) = files.iter().rev().find(|(size, _)| *size > seq).ok_or_else(|| AuditError::NoCheckpoint {
         reason: format!(
             "record {seq} is not covered by any checkpoint yet (newest covers {} records)",
-            files.last().map_or(0, |f| f.name_size)
+            files.last().map_or(0, |(size, _)| *size)
         ),
     })?;
+    let file = read_checkpoint_file(path, *size)?;
     let tree = LogTree::open(dir)?;
     let proof = tree.inclusion_proof(seq, file.name_size)?;
     let record = String::from_utf8(tree.record_line(seq)?)
@@ -60,11 +62,12 @@ pub fn prove_inclusion(dir: &Path, seq: u64) -> Result<InclusionProof, AuditErro
 
 /// Proves that the checkpoint of tree size `new_size` extends the one of `old_size`.
 pub fn prove_consistency(dir: &Path, old_size: u64, new_size: u64) -> Result<ConsistencyProof, AuditError> {
-    let files = read_checkpoint_files(dir)?;
-    let find = |size: u64| -> Result<&CheckpointFile, AuditError> {
-        files.iter().find(|f| f.name_size == size).ok_or_else(|| AuditError::NoCheckpoint {
-            reason: format!("no checkpoint of tree size {size}; sizes present: {:?}", files.iter().map(|f| f.name_size).collect::<Vec<_>>()),
-        })
+    let files = list_checkpoint_files(dir)?;
+    let find = |size: u64| -> Result<CheckpointFile, AuditError> {
+        match files.iter().find(|(name_size, _)| *name_size == size) {
+            Some((_, path)) => read_checkpoint_file(path, size),
+            None => Err(AuditError::NoCheckpoint { reason: format!("no checkpoint of tree size {size}") }),
+        }
     };
     let (old, new) = (find(old_size)?, find(new_size)?);
     let proof = LogTree::open(dir)?.consistency_proof(old_size, new_size)?;

@@ -72,9 +72,9 @@ pub fn decode_checkpoint_file(path: &Path, name_size: u64, text: &str) -> Checkp
     file
 }
 
-/// Reads every checkpoint file of the log in `dir`, smallest tree first. A log without the
-/// folder has none.
-pub fn read_checkpoint_files(dir: &Path) -> Result<Vec<CheckpointFile>, AuditError> {
+/// Lists the checkpoint files of the log in `dir` as (tree size in the name, path), smallest
+/// tree first, without reading them. A log without the folder has none.
+pub fn list_checkpoint_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, AuditError> {
     let folder = dir.join(CHECKPOINT_DIR);
     let entries = match fs::read_dir(&folder) {
         Ok(entries) => entries,
@@ -84,13 +84,23 @@ pub fn read_checkpoint_files(dir: &Path) -> Result<Vec<CheckpointFile>, AuditErr
     let mut files = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| AuditError::file(&folder, "read directory", e))?;
-        let Some(name_size) = entry.file_name().to_str().and_then(parse_name) else { continue };
-        let path = entry.path();
-        let text = fs::read_to_string(&path).map_err(|e| AuditError::file(&path, "read", e))?;
-        files.push(decode_checkpoint_file(&path, name_size, &text));
+        if let Some(name_size) = entry.file_name().to_str().and_then(parse_name) {
+            files.push((name_size, entry.path()));
+        }
     }
-    files.sort_by_key(|f| f.name_size);
+    files.sort_unstable();
     Ok(files)
+}
+
+/// Reads one checkpoint file.
+pub fn read_checkpoint_file(path: &Path, name_size: u64) -> Result<CheckpointFile, AuditError> {
+    let text = fs::read_to_string(path).map_err(|e| AuditError::file(path, "read", e))?;
+    Ok(decode_checkpoint_file(path, name_size, &text))
+}
+
+/// Reads every checkpoint file of the log in `dir`, smallest tree first.
+pub fn read_checkpoint_files(dir: &Path) -> Result<Vec<CheckpointFile>, AuditError> {
+    list_checkpoint_files(dir)?.iter().map(|(size, path)| read_checkpoint_file(path, *size)).collect()
 }
 
 /// Writes a file durably: temporary file, fsync, rename, fsync of the folder. Mode 0600.

@@ -9,7 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::checkpoint::files::{checkpoint_file_name, encode_checkpoint_file, write_durably};
+use crate::checkpoint::files::{
+    checkpoint_file_name, encode_checkpoint_file, list_checkpoint_files, read_checkpoint_file, write_durably,
+};
 use crate::checkpoint::{read_checkpoint_files, Checkpoint, CheckpointFile, Note, SealingKey, CHECKPOINT_DIR};
 use crate::config::CheckpointOptions;
 use crate::error::AuditError;
@@ -38,13 +40,22 @@ impl Checkpointer {
             });
         }
         crate::storage::create_private_dir(&dir.join(CHECKPOINT_DIR))?;
-        let existing = read_checkpoint_files(dir)?;
-        let tree = open_tree(dir, next_seq, existing.last(), &options)?;
-        let last_size = existing.last().map_or(0, |f| f.name_size);
+        // Only the newest checkpoint matters here; a large log has thousands.
+        let last = match list_checkpoint_files(dir)?.pop() {
+            Some((size, path)) => Some(read_checkpoint_file(&path, size)?),
+            None => None,
+        };
+        let tree = open_tree(dir, next_seq, last.as_ref(), &options)?;
+        let last_size = last.as_ref().map_or(0, |f| f.name_size);
         let sealing = match &options.seal_key_file {
             None => None,
             Some(path) => {
-                let last_epoch = existing.iter().filter_map(|f| f.seal.map(|s| s.epoch)).max();
+                let last_epoch = match last.as_ref() {
+                    Some(file) if file.seal.is_some() => file.seal.map(|s| s.epoch),
+                    // The newest has no seal (sealing was just turned on): look at all of them.
+                    Some(_) => read_checkpoint_files(dir)?.iter().filter_map(|f| f.seal.map(|s| s.epoch)).max(),
+                    None => None,
+                };
                 Some(load_sealing_key(path, last_epoch)?)
             }
         };
