@@ -26,7 +26,7 @@ pub(crate) struct TreeBuilder {
 impl TreeBuilder {
     /// Resumes the tree of the log in `dir`, which holds `next_seq` records.
     pub(crate) fn open(dir: &Path, next_seq: u64) -> Result<TreeBuilder, AuditError> {
-        let loaded = load(dir)?;
+        let loaded = load(dir, true)?;
         if loaded.size() != next_seq {
             return Err(AuditError::Corrupt {
                 path: dir.to_path_buf(),

@@ -27,11 +27,15 @@ impl Loaded {
     }
 }
 
-/// Reads the chunk index of `dir`, checks its last entry against the records, and reads the
-/// records after it (all records when the index is missing or wrong).
-pub(crate) fn load(dir: &Path) -> Result<Loaded, AuditError> {
+/// Reads the chunk index of `dir` and the records after it (all records when the index is
+/// missing or fails its checksums).
+///
+/// With `check_last`, the last entry is also checked against the records it covers, stepping
+/// back until one agrees: the writer does this before it signs roots built on the index.
+/// Readers skip it, because every chunk a proof reads is checked against its stored root.
+pub(crate) fn load(dir: &Path, check_last: bool) -> Result<Loaded, AuditError> {
     let mut entries = read_entries(dir)?;
-    while let Some(last) = entries.last() {
+    while let Some(last) = entries.last().filter(|_| check_last) {
         let index = entries.len() as u64 - 1;
         if chunk_matches(dir, last, index)? {
             break;

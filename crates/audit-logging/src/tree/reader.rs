@@ -28,7 +28,7 @@ pub struct LogTree {
 impl LogTree {
     /// Opens the tree of the log in `dir`.
     pub fn open(dir: &Path) -> Result<LogTree, AuditError> {
-        let loaded = load(dir)?;
+        let loaded = load(dir, false)?;
         let mut store = TreeStore::new();
         for entry in &loaded.entries {
             store.push_chunk(entry.root)?;
