@@ -10,7 +10,6 @@
 //! crash leaves either the whole file or none.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Seal, SEAL_KEYWORD};
@@ -101,23 +100,4 @@ pub fn read_checkpoint_file(path: &Path, name_size: u64) -> Result<CheckpointFil
 /// Reads every checkpoint file of the log in `dir`, smallest tree first.
 pub fn read_checkpoint_files(dir: &Path) -> Result<Vec<CheckpointFile>, AuditError> {
     list_checkpoint_files(dir)?.iter().map(|(size, path)| read_checkpoint_file(path, *size)).collect()
-}
-
-/// Writes a file durably: temporary file, fsync, rename, fsync of the folder. Mode 0600.
-pub(crate) fn write_durably(folder: &Path, name: &str, contents: &[u8]) -> Result<PathBuf, AuditError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = folder.join(name);
-    let temp = folder.join(format!(".{name}.tmp"));
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temp)
-        .map_err(|e| AuditError::file(&temp, "open", e))?;
-    file.write_all(contents).map_err(|e| AuditError::file(&temp, "write", e))?;
-    file.sync_all().map_err(|e| AuditError::file(&temp, "fsync", e))?;
-    fs::rename(&temp, &path).map_err(|e| AuditError::file(&path, "rename", e))?;
-    fs::File::open(folder).and_then(|d| d.sync_all()).map_err(|e| AuditError::file(folder, "fsync directory", e))?;
-    Ok(path)
 }

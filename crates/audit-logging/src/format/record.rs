@@ -207,7 +207,7 @@ pub(crate) fn split_line(line: &[u8]) -> Result<(&[u8], Hash), &'static str> {
 }
 
 impl StoredRecord {
-    /// Decodes one line (without its `\n`). Does not check the hash; see [`crate::verify`].
+    /// Decodes one line (without its `\n`). Does not check the hash; see [`crate::verify()`].
     pub fn decode(line: &[u8]) -> Result<StoredRecord, String> {
         let raw: DecodedRecord = serde_json::from_slice(line).map_err(|e| format!("invalid record: {e}"))?;
         let body = match (raw.event, raw.system) {

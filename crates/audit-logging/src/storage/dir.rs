@@ -118,3 +118,21 @@ pub(crate) fn list_segments(dir: &Path) -> Result<Vec<SegmentFile>, AuditError> 
     segments.sort_by_key(|s| s.first_seq);
     Ok(segments)
 }
+
+/// Writes a file durably: temporary file, fsync, rename, fsync of the folder. Mode 0600.
+pub(crate) fn write_durably(folder: &Path, name: &str, contents: &[u8]) -> Result<PathBuf, AuditError> {
+    let path = folder.join(name);
+    let temp = folder.join(format!(".{name}.tmp"));
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&temp)
+        .map_err(|e| AuditError::file(&temp, "open", e))?;
+    file.write_all(contents).map_err(|e| AuditError::file(&temp, "write", e))?;
+    file.sync_all().map_err(|e| AuditError::file(&temp, "fsync", e))?;
+    fs::rename(&temp, &path).map_err(|e| AuditError::file(&path, "rename", e))?;
+    sync_dir(folder)?;
+    Ok(path)
+}

@@ -8,7 +8,7 @@ mod recovery;
 mod segment;
 mod space;
 
-pub(crate) use dir::{create_private_dir, list_segments, SegmentFile};
+pub(crate) use dir::{create_private_dir, list_segments, write_durably, SegmentFile};
 pub(crate) use io::FileOps;
 pub(crate) use lines::LineReader;
 pub(crate) use log_files::{Appended, LogFiles, RecordLocation, Rotation, SEQ_LIMIT};

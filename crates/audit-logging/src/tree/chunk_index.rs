@@ -8,12 +8,11 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::AuditError;
 use crate::format::Hash;
-use crate::storage::RecordLocation;
+use crate::storage::{write_durably, RecordLocation};
 
 /// File name inside the log directory.
 pub(crate) const CHUNK_INDEX_FILE: &str = "merkle-chunks";
@@ -85,24 +84,15 @@ fn encode(entry: &ChunkEntry, out: &mut Vec<u8>) {
     out.extend_from_slice(&sum);
 }
 
-/// Replaces the file with exactly `entries` (temporary file, then rename).
+/// Replaces the file with exactly `entries`, durably (temporary file, fsync, rename).
 pub(crate) fn rewrite(dir: &Path, entries: &[ChunkEntry]) -> Result<(), AuditError> {
-    let path = path(dir);
-    let temp = dir.join(format!(".{CHUNK_INDEX_FILE}.tmp"));
     let mut bytes = Vec::with_capacity(MAGIC.len() + entries.len() * ENTRY_BYTES);
     bytes.extend_from_slice(MAGIC);
     for entry in entries {
         encode(entry, &mut bytes);
     }
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temp)
-        .map_err(|e| AuditError::file(&temp, "open", e))?;
-    file.write_all(&bytes).map_err(|e| AuditError::file(&temp, "write", e))?;
-    fs::rename(&temp, &path).map_err(|e| AuditError::file(&path, "rename", e))
+    write_durably(dir, CHUNK_INDEX_FILE, &bytes)?;
+    Ok(())
 }
 
 /// Appends entries to the file.

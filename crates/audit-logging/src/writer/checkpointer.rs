@@ -9,13 +9,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::checkpoint::files::{
-    checkpoint_file_name, encode_checkpoint_file, list_checkpoint_files, read_checkpoint_file, write_durably,
-};
+use crate::checkpoint::files::{checkpoint_file_name, encode_checkpoint_file, list_checkpoint_files, read_checkpoint_file};
 use crate::checkpoint::{read_checkpoint_files, Checkpoint, CheckpointFile, Note, SealingKey, CHECKPOINT_DIR};
 use crate::config::CheckpointOptions;
 use crate::error::AuditError;
-use crate::storage::{Appended, RecordLocation};
+use crate::storage::{write_durably, Appended, RecordLocation};
 use crate::tree::TreeBuilder;
 
 /// Writes signed checkpoints for one log.

@@ -1,4 +1,4 @@
-//! Parser for the Linux audit daemon's text log, and its mapping to [`AuditEvent`].
+//! Parser for the Linux audit daemon's text log, and its mapping to [`AuditEvent`](audit_logging::AuditEvent).
 //!
 //! # Input
 //!
