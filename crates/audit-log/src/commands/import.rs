@@ -2,7 +2,7 @@
 //!
 //! Every input line ends up in exactly one of three places: a record of an imported event, a
 //! separator line that `ausearch` prints, or a reported problem (`FILE:LINE: reason`). The
-//! totals printed at the end say how many of each.
+//! totals printed at the end count each.
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +29,7 @@ struct Totals {
     adjustments: Adjustments,
 }
 
-/// How the imported log is written.
+/// Settings of the log that `import` writes.
 #[derive(Debug)]
 pub struct Settings<'a> {
     /// Segment size limit in bytes.

@@ -15,7 +15,7 @@ use crate::storage::RecordLocation;
 pub(crate) struct TreeBuilder {
     dir: PathBuf,
     frontier: Frontier,
-    /// Where the current, incomplete chunk starts.
+    /// Location of the first record of the current, incomplete chunk.
     chunk_start: Option<RecordLocation>,
     /// Completed chunks not yet appended to the index file.
     unsaved: Vec<ChunkEntry>,
@@ -24,7 +24,7 @@ pub(crate) struct TreeBuilder {
 }
 
 impl TreeBuilder {
-    /// Resumes the tree of the log in `dir`, which holds `next_seq` records.
+    /// Resumes the tree of the log in `dir`, which contains `next_seq` records.
     pub(crate) fn open(dir: &Path, next_seq: u64) -> Result<TreeBuilder, AuditError> {
         let loaded = load(dir, true)?;
         if loaded.size() != next_seq {

@@ -25,7 +25,7 @@ const CHECKED_BYTES: usize = 48;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ChunkEntry {
     pub root: Hash,
-    /// Where the chunk's first record starts.
+    /// Location of the chunk's first record.
     pub location: RecordLocation,
 }
 

@@ -43,7 +43,7 @@ pub struct CheckpointReport {
     pub size: u64,
     /// Epoch of its seal, if it has one.
     pub epoch: Option<u64>,
-    /// Why it is invalid, if it is.
+    /// The reason it is invalid, if it is.
     pub problem: Option<String>,
 }
 
@@ -117,7 +117,7 @@ pub fn verify_log(dir: &Path, options: VerifyOptions<'_>) -> Result<LogReport, A
         if next_wanted.peek().is_none() {
             return;
         }
-        // Push cannot fail: the tree is far from 2^64 leaves.
+        // Push fails only at 2^64 leaves, which a log of u64 sequence numbers cannot reach.
         let _ = frontier.push(leaf_hash(line));
         if next_wanted.peek() == Some(&frontier.size().get()) {
             roots.insert(frontier.size().get(), frontier.root());

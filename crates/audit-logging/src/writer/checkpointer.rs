@@ -1,8 +1,8 @@
 //! The writer's checkpoints: grow the Merkle tree with each record, and after an fsync sign
 //! (and seal) its root when one is due.
 //!
-//! Order of writes for one checkpoint: the checkpoint file (with the seal of epoch `e`) is
-//! written durably first; then the sealing key is evolved to `e + 1` and its file replaced.
+//! Order of writes for one checkpoint: first the checkpoint file (with the seal of epoch `e`)
+//! is written durably. Then the sealing key is evolved to `e + 1` and its file replaced.
 //! A crash between the two leaves the key file at `e`; opening sees a checkpoint already
 //! sealed at `e` and evolves the key past it, so no epoch is used twice and none is skipped.
 
@@ -28,8 +28,8 @@ pub(crate) struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// Resumes the tree of the log in `dir` (which holds `next_seq` records) and the sealing
-    /// key, if any.
+    /// Resumes the tree of the log in `dir` (which contains `next_seq` records) and the
+    /// sealing key, if any.
     pub(crate) fn open(dir: &Path, options: CheckpointOptions, first_seq: u64, next_seq: u64) -> Result<Checkpointer, AuditError> {
         if first_seq != 0 {
             return Err(AuditError::InvalidConfig {
@@ -162,8 +162,8 @@ fn load_sealing_key(path: &Path, last_epoch: Option<u64>) -> Result<SealingKey, 
 
 /// Replaces the key file durably, so the previous epoch's key is no longer in it.
 fn save_sealing_key(path: &Path, key: &SealingKey) -> Result<(), AuditError> {
-    // NOTE: the old key's bytes may survive in free blocks of the file system until they are
-    // reused; erasing them needs the disk's own secure-erase support.
+    // NOTE: the old key's bytes may survive in free blocks of the file system until those are
+    // reused. Erasing them needs the disk's own secure-erase support.
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     write_durably(folder, &name, key.to_key_file().as_bytes())?;
