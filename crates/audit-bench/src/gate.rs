@@ -1,5 +1,5 @@
 //! [`IoGate`]: a fault injector that fails nothing, counts the writer's writes and fsyncs, and
-//! can hold one kind of operation until released (an artificial disk stall).
+//! can block one kind of operation until opened again (an artificial disk stall).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use audit_logging::faults::{Fault, FaultInjector, IoOperation};
 
-/// Longest time an operation is held; past it the gate lets the writer go on by itself, so a
-/// harness that fails to release the gate still finishes.
+/// Maximum time an operation waits at the gate. Past it the gate lets the writer go on by
+/// itself, so a harness that fails to open the gate still finishes.
 pub const MAX_HOLD: Duration = Duration::from_secs(120);
 
 /// The start of the most recent segment write.
@@ -45,7 +45,7 @@ struct Hold {
 }
 
 /// A [`FaultInjector`] that never injects a fault. It counts writes and fsyncs and, while
-/// closed, holds the chosen operation until [`IoGate::open`] (or [`MAX_HOLD`]).
+/// closed, blocks the chosen operation until [`IoGate::open`] (or for at most [`MAX_HOLD`]).
 #[derive(Debug, Default)]
 pub struct IoGate {
     closed: AtomicBool,
@@ -67,7 +67,7 @@ impl IoGate {
         Arc::new(IoGate::default())
     }
 
-    /// Holds every later `operation` until [`open`](Self::open).
+    /// Blocks every later `operation` until [`open`](Self::open).
     pub fn close(&self, operation: IoOperation) {
         lock(&self.hold).operation = Some(operation);
         self.closed.store(true, Ordering::Release);
@@ -158,13 +158,13 @@ mod tests {
     }
 
     #[test]
-    fn closed_gate_holds_until_opened() {
+    fn closed_gate_blocks_until_opened() {
         let gate = IoGate::new();
         gate.close(IoOperation::Sync);
-        // A write passes a gate that holds fsyncs.
+        // A write passes a gate that blocks fsyncs.
         assert!(gate.inject(IoOperation::Write, Path::new("a"), 1).is_none());
-        let held = Arc::clone(&gate);
-        let thread = std::thread::spawn(move || held.inject(IoOperation::Sync, Path::new("a"), 0).is_none());
+        let injector = Arc::clone(&gate);
+        let thread = std::thread::spawn(move || injector.inject(IoOperation::Sync, Path::new("a"), 0).is_none());
         assert!(gate.wait_until_held(Duration::from_secs(30)));
         assert_eq!(gate.counts().syncs, 0);
         gate.open();

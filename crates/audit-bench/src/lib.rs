@@ -6,8 +6,8 @@
 //! - [`targets`]: the three things whose caller cost is compared (the audit logger's `emit`,
 //!   `tracing-appender`'s non-blocking writer, a bare crossbeam channel) and the burst runner
 //!   that times them.
-//! - [`gate`]: a fault injector that never fails an operation but can hold writes or fsyncs
-//!   until released, and counts them.
+//! - [`gate`]: a fault injector that never fails an operation, counts writes and fsyncs, and
+//!   can block one kind of them until opened again (for at most two minutes).
 //! - [`sections`]: one function per harness measurement; [`report`] prints their results.
 //! - [`system`]: readings from `/proc`: thread CPU time, peak memory, the machine.
 

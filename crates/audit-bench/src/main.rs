@@ -6,13 +6,13 @@
 //! ```
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use audit_bench::report::{render, Results, Section};
+use audit_bench::report::{criterion_table, render, Results, Section};
 use audit_bench::sections::{
-    durable_commits, emit_latencies, format_stall_line, long_run, stall_child, stall_memory, verify_speed, writer_drain,
+    durable_commits, emit_latencies, format_stall_line, long_run, stall_child, stall_memory, verify_speed, writer_drains,
     BenchError, Settings, STALL_CHILD_FLAG,
 };
 use audit_bench::system::Machine;
@@ -30,12 +30,16 @@ Measures audit-logging and prints Markdown tables to stdout.
   --emit-calls N   timed calls per producer in each emit row
                    (default 1000000, or 100000 with --quick)
   --durable-producers LIST
-                   comma-separated producer counts of the durable runs (default 1,8,64)";
+                   comma-separated producer counts of the durable runs (default 1,8,64)
+  --criterion-table DIR
+                   print the mean and median of the criterion `emit` benchmarks found
+                   in DIR (normally target/criterion) and exit";
 
 const SECTIONS: [&str; 6] = ["emit", "drain", "long", "durable", "verify", "stall"];
 
 struct Args {
     settings: Settings,
+    criterion_table: Option<PathBuf>,
     only: Option<Vec<String>>,
     stall_child: Option<Duration>,
 }
@@ -48,6 +52,8 @@ fn parse_args() -> Result<Args, String> {
     let mut durable_producers = None;
     let mut stall_child = false;
     let mut seconds = 1;
+    let mut criterion_table = None;
+
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -61,6 +67,9 @@ fn parse_args() -> Result<Args, String> {
                 only = Some(names);
             }
             "--dir" => dir = PathBuf::from(args.next().ok_or("--dir needs a directory")?),
+            "--criterion-table" => {
+                criterion_table = Some(PathBuf::from(args.next().ok_or("--criterion-table needs a directory")?));
+            }
             "--emit-calls" => {
                 let value = args.next().ok_or("--emit-calls needs a number")?;
                 let calls = value.parse().ok().filter(|&calls| calls > 0);
@@ -82,6 +91,7 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
         }
     }
+
     if !dir.is_dir() {
         return Err(format!("--dir {} is not a directory", dir.display()));
     }
@@ -91,7 +101,7 @@ fn parse_args() -> Result<Args, String> {
     if let Some(counts) = durable_producers {
         settings.durable_producers = counts;
     }
-    Ok(Args { settings, only, stall_child })
+    Ok(Args { settings, criterion_table, only, stall_child })
 }
 
 fn main() -> ExitCode {
@@ -105,17 +115,23 @@ fn main() -> ExitCode {
     if let Some(run) = args.stall_child {
         return run_stall_child(&args.settings, run);
     }
+    if let Some(dir) = &args.criterion_table {
+        return print_criterion_table(dir);
+    }
 
     let selected = |name: &str| args.only.as_ref().is_none_or(|only| only.iter().any(|o| o == name));
     let settings = &args.settings;
     let started = Instant::now();
     let machine = Machine::describe(&settings.dir);
     let latencies = run_section(selected("emit"), "emit latency", || emit_latencies(settings));
-    let drain = run_section(selected("drain") || selected("verify"), "writer drain", || writer_drain(settings));
+    let drain = run_section(selected("drain") || selected("verify"), "writer drain", || writer_drains(settings));
     let long = run_section(selected("long"), "long run and dd", || long_run(settings));
     let durable = run_section(selected("durable"), "durable commits", || durable_commits(settings));
     let verify = match &drain {
-        Some(Ok(drain)) if selected("verify") => run_section(true, "verify", || verify_speed(settings, drain.log.path())),
+        Some(Ok(drains)) if selected("verify") => match drains.first() {
+            Some(drain) => run_section(true, "verify", || verify_speed(settings, drain.log.path())),
+            None => Some(Err("no log to verify".into())),
+        },
         Some(Err(_)) if selected("verify") => Some(Err("no log to verify: the writer drain failed".into())),
         _ => None,
     };
@@ -147,6 +163,22 @@ fn run_section<T>(selected: bool, name: &str, run: impl FnOnce() -> Result<T, Be
         Err(error) => eprintln!("  failed: {error}"),
     }
     Some(result)
+}
+
+fn print_criterion_table(dir: &Path) -> ExitCode {
+    match criterion_table(dir) {
+        Ok(table) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(table.as_bytes()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            }
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn run_stall_child(settings: &Settings, run: Duration) -> ExitCode {

@@ -17,7 +17,7 @@ use crate::gate::IoGate;
 use crate::stats::Percentiles;
 use crate::system::{
     new_writer_thread, own_context_switches, process_times, status_kib, thread_context_switches, thread_cpu_ns,
-    thread_times, threads_named, CpuTimes, WRITER_THREAD_NAME,
+    thread_schedstat, thread_times, threads_named, CpuTimes, WRITER_THREAD_NAME,
 };
 use crate::targets::{call_latencies, timer_overhead, AuditTarget, ChannelFloor, EmitTarget, TracingTarget};
 use crate::workload::{local_config, sample_event};
@@ -44,32 +44,32 @@ impl Settings {
         Settings { quick, dir, emit_calls: None, durable_producers: DURABLE_PRODUCERS.to_vec() }
     }
 
-    /// Timed calls per producer for each emit latency row.
+    /// Returns the timed calls per producer for each emit latency row.
     pub fn emit_calls(&self) -> usize {
         self.emit_calls.unwrap_or(if self.quick { 100_000 } else { 1_000_000 })
     }
 
-    /// Events queued behind a stalled writer and then drained, for the page-cache run.
+    /// Returns the number of events queued behind a held writer and then drained.
     pub fn drain_events(&self) -> usize {
         if self.quick { 50_000 } else { 300_000 }
     }
 
-    /// Length of the disk-bound run.
+    /// Returns the length of the long run.
     pub fn long_run(&self) -> Duration {
         Duration::from_secs(if self.quick { 3 } else { 20 })
     }
 
-    /// Length of each durable-commit run.
+    /// Returns the length of each durable-commit run.
     pub fn durable_run(&self) -> Duration {
         Duration::from_secs(if self.quick { 1 } else { 5 })
     }
 
-    /// How long producers push against a stalled fsync.
+    /// Returns how long producers emit while fsync is held.
     pub fn stall_run(&self) -> Duration {
         Duration::from_secs(if self.quick { 1 } else { 3 })
     }
 
-    /// Timed repetitions of verify and of `openssl dgst`; the fastest of each is reported.
+    /// Returns the number of timed runs of verify and of `openssl dgst`. The fastest of each is reported.
     pub fn verify_repeats(&self) -> usize {
         if self.quick { 1 } else { 3 }
     }
@@ -82,7 +82,7 @@ impl Settings {
 /// Per-call latency of one caller.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatencyRow {
-    /// What was called.
+    /// Description of the caller.
     pub caller: &'static str,
     /// Producer threads calling at once.
     pub producers: usize,
@@ -94,6 +94,8 @@ pub struct LatencyRow {
 
 /// Caller description of the audit logger's `emit` rows.
 pub const CALLER_AUDIT: &str = "audit-logging `emit` (Batched)";
+/// Caller description of the audit logger rows with the writer held during bursts.
+pub const CALLER_AUDIT_HELD: &str = "audit-logging `emit`, writer held during the burst";
 /// Caller description of the `tracing-appender` rows.
 pub const CALLER_TRACING: &str = "tracing-appender: JSON line + `non_blocking` write";
 /// Caller description of the channel floor rows.
@@ -111,6 +113,11 @@ pub fn emit_latencies(settings: &Settings) -> Result<Vec<LatencyRow>, BenchError
         let audit = AuditTarget::open(dir.path())?;
         rows.push(latency_row(CALLER_AUDIT, &audit, producers, calls));
         audit.shutdown()?;
+
+        let dir = settings.temp_dir("emit-held-")?;
+        let paused_writer = AuditTarget::open_held(dir.path())?;
+        rows.push(latency_row(CALLER_AUDIT_HELD, &paused_writer, producers, calls));
+        paused_writer.shutdown()?;
 
         let dir = settings.temp_dir("emit-tracing-")?;
         let tracing = TracingTarget::open(&dir.path().join("tracing.jsonl"))?;
@@ -135,6 +142,10 @@ fn latency_row<T: EmitTarget>(caller: &'static str, target: &T, producers: usize
 /// the page cache absorbs the writes.
 #[derive(Debug)]
 pub struct DrainResult {
+    /// The `FlushMode::Batched` size, or `None` when no fsync happens until the final flush.
+    pub fsync_every: Option<usize>,
+    /// Fsyncs during the drain and the final flush.
+    pub fsyncs: u64,
     /// Events drained.
     pub events: u64,
     /// Bytes of log per event, segment header included.
@@ -159,12 +170,20 @@ pub struct DrainResult {
     pub log: TempDir,
 }
 
+/// Runs [`writer_drain`] with an fsync every [`LONG_RUN_BATCH`] events, then with no fsync
+/// until the final flush.
+pub fn writer_drains(settings: &Settings) -> Result<Vec<DrainResult>, BenchError> {
+    Ok(vec![writer_drain(settings, Some(LONG_RUN_BATCH))?, writer_drain(settings, None)?])
+}
+
 /// Fills the queue with [`Settings::drain_events`] events while the writer is held at its
 /// first write, releases it, and measures the drain.
 ///
-/// The logger is `Batched` with a size above the event count and a one-hour interval, so no
-/// fsync happens until the final flush.
-pub fn writer_drain(settings: &Settings) -> Result<DrainResult, BenchError> {
+/// The logger is `Batched` with `fsync_every` events and a one-second interval, or, for
+/// `None`, with a size above the event count and a one-hour interval, so that no fsync
+/// happens until the final flush. The library keeps every byte that is not yet fsynced in
+/// memory, so with `None` its buffer grows to the whole drain.
+pub fn writer_drain(settings: &Settings, fsync_every: Option<usize>) -> Result<DrainResult, BenchError> {
     let events = settings.drain_events();
     let log = settings.temp_dir("drain-")?;
     let gate = IoGate::new();
@@ -173,10 +192,14 @@ pub fn writer_drain(settings: &Settings) -> Result<DrainResult, BenchError> {
         .queue_capacity(events + events / 4 + 64)
         .queue_bytes(1 << 40)
         .faults(gate.clone());
-    let mode = FlushMode::Batched { size: events + 1, interval_secs: 3600 };
+    let mode = match fsync_every {
+        Some(size) => FlushMode::Batched { size, interval_secs: 1 },
+        None => FlushMode::Batched { size: events + 1, interval_secs: 3600 },
+    };
     let logger = AuditLogger::with_options(local_config(log.path(), mode), options)?;
     let writer = new_writer_thread(&writers_before).ok_or("could not find the writer thread")?;
-    let header_bytes = gate.counts().bytes;
+    let opened = gate.counts();
+    let header_bytes = opened.bytes;
 
     gate.close(IoOperation::Write);
     let mut failures = u64::from(logger.emit(sample_event(0)).is_err());
@@ -209,6 +232,8 @@ pub fn writer_drain(settings: &Settings) -> Result<DrainResult, BenchError> {
     let completed_before_last = (last.bytes_before - header_bytes) as f64 / bytes_per_event;
     let drain_secs = last.at.duration_since(start).as_secs_f64();
     Ok(DrainResult {
+        fsync_every,
+        fsyncs: counts.syncs - opened.syncs,
         events: written,
         bytes_per_event,
         writer_cpu_ns: (cpu_end - cpu_start) as f64 / written as f64,
@@ -223,7 +248,7 @@ pub fn writer_drain(settings: &Settings) -> Result<DrainResult, BenchError> {
 }
 
 /// Polls until the writer has written nothing, used no CPU and slept for 20 ms in a row, and
-/// returns its CPU time then; `None` if that did not happen within `limit`.
+/// returns its CPU time at that point. Returns `None` if that did not happen within `limit`.
 fn wait_for_idle_writer(gate: &IoGate, writer: u32, limit: Duration) -> Option<u64> {
     const POLL: Duration = Duration::from_millis(5);
     const QUIET_POLLS: u32 = 4;
@@ -243,14 +268,15 @@ fn wait_for_idle_writer(gate: &IoGate, writer: u32, limit: Duration) -> Option<u
     None
 }
 
-/// The scheduler state letter of thread `tid` (`R` running, `S` sleeping, `D` in I/O, …).
+/// Returns the scheduler state letter of thread `tid` (`R` running, `S` sleeping, `D` in I/O, …).
 fn thread_state(tid: u32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
-    // The command name in brackets may contain spaces; the state follows the closing bracket.
+    // The command name in brackets may contain spaces, so look for the state after the last closing bracket.
     stat.rsplit_once(')')?.1.trim_start().chars().next()
 }
 
-/// A run long enough that the disk, not the page cache, bounds the writer.
+/// A run of many seconds, meant to make the disk rather than the page cache the bound. The
+/// writer's CPU and run-queue shares show whether the writer's CPU bound it instead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LongRunResult {
     /// Producer threads.
@@ -265,6 +291,8 @@ pub struct LongRunResult {
     pub fsyncs: u64,
     /// Writer thread CPU time over wall time.
     pub writer_busy: f64,
+    /// Time the writer thread was runnable but waited for a CPU, over wall time.
+    pub writer_runqueue: f64,
     /// Writer thread CPU time per event, user and kernel.
     pub writer_times: CpuTimes,
     /// Calls that failed.
@@ -322,7 +350,7 @@ pub fn long_run(settings: &Settings) -> Result<LongRunResult, BenchError> {
 
     let accepted = AtomicU64::new(0);
     let failed = AtomicU64::new(0);
-    let cpu_start = thread_cpu_ns(writer).ok_or("could not read the writer's CPU time")?;
+    let (cpu_start, queued_start) = thread_schedstat(writer).ok_or("could not read the writer's CPU time")?;
     let times_start = thread_times(writer).ok_or("could not read the writer's CPU times")?;
     let start = Instant::now();
     let deadline = start + settings.long_run();
@@ -345,7 +373,7 @@ pub fn long_run(settings: &Settings) -> Result<LongRunResult, BenchError> {
     });
     logger.flush_blocking()?;
     let seconds = start.elapsed().as_secs_f64();
-    let cpu_end = thread_cpu_ns(writer).ok_or("could not read the writer's CPU time")?;
+    let (cpu_end, queued_end) = thread_schedstat(writer).ok_or("could not read the writer's CPU time")?;
     let times = thread_times(writer).ok_or("could not read the writer's CPU times")?.since(&times_start);
     let counts = gate.counts();
     logger.shutdown_blocking()?;
@@ -365,6 +393,7 @@ pub fn long_run(settings: &Settings) -> Result<LongRunResult, BenchError> {
         seconds,
         fsyncs: counts.syncs - opened.syncs,
         writer_busy: (cpu_end - cpu_start) as f64 / 1e9 / seconds,
+        writer_runqueue: (queued_end - queued_start) as f64 / 1e9 / seconds,
         failures: failed.into_inner(),
         dd,
     })
@@ -443,6 +472,7 @@ fn durable_run(settings: &Settings, producers: usize) -> Result<DurableRow, Benc
     let logger = AuditLogger::with_options(local_config(log.path(), FlushMode::Immediate), options)?;
     let writer = new_writer_thread(&writers_before).ok_or("could not find the writer thread")?;
     let opened = gate.counts();
+
     let completed = AtomicU64::new(0);
     let failed = AtomicU64::new(0);
     let producer_sleeps = AtomicU64::new(0);
@@ -477,11 +507,13 @@ fn durable_run(settings: &Settings, producers: usize) -> Result<DurableRow, Benc
         // Leaving the scope joins every producer, so the elapsed time below covers them all.
         Instant::now()
     });
+
     let seconds = start.elapsed().as_secs_f64();
     let cpu = process_times().unwrap_or_default().since(&cpu_start);
     let writer_sleeps = thread_context_switches(writer).map_or(0, |(voluntary, _)| voluntary) - writer_sleeps;
     let counts = gate.counts();
     logger.shutdown_blocking()?;
+
     let events = completed.into_inner();
     let fsyncs = counts.syncs - opened.syncs;
     Ok(DurableRow {
@@ -672,9 +704,9 @@ pub fn parse_stall_line(text: &str) -> Option<StallResult> {
     })
 }
 
-/// The stall measurement itself, run in the child process: a `Batched` logger with the default
-/// queue limits whose fsyncs are held by an [`IoGate`], and [`STALL_PRODUCERS`] threads that
-/// emit as fast as they can for `run`. Reports the process's peak resident set.
+/// Measures memory in the child process: opens a `Batched` logger with the default queue limits
+/// whose fsyncs an [`IoGate`] holds, runs [`STALL_PRODUCERS`] threads that emit as fast as
+/// they can for `run`, and returns the process's peak resident set.
 pub fn stall_child(dir: &Path, run: Duration) -> Result<StallResult, BenchError> {
     let log = tempfile::Builder::new().prefix("stall-").tempdir_in(dir)?;
     let gate = IoGate::new();

@@ -28,18 +28,19 @@ impl Percentiles {
         let sum: u128 = samples.iter().map(|&s| u128::from(s)).sum();
         Some(Percentiles {
             count: samples.len(),
-            p50: nearest_rank(&samples, 50.0),
-            p99: nearest_rank(&samples, 99.0),
-            p999: nearest_rank(&samples, 99.9),
+            p50: nearest_rank(&samples, 500),
+            p99: nearest_rank(&samples, 990),
+            p999: nearest_rank(&samples, 999),
             max: samples[samples.len() - 1],
             mean: sum as f64 / samples.len() as f64,
         })
     }
 }
 
-/// The smallest sample such that at least `percent` % of the sorted samples are at or below it.
-fn nearest_rank(sorted: &[u64], percent: f64) -> u64 {
-    let rank = (percent / 100.0 * sorted.len() as f64).ceil() as usize;
+/// Returns the smallest sample such that at least `per_mille` ‰ of the sorted samples are at or
+/// below it. Integer arithmetic keeps ranks exact (0.999 × 1000 is not exactly 999 in floating point).
+fn nearest_rank(sorted: &[u64], per_mille: usize) -> u64 {
+    let rank = (per_mille * sorted.len()).div_ceil(1000);
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 

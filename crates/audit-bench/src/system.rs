@@ -39,8 +39,16 @@ pub fn new_writer_thread(before: &HashSet<u32>) -> Option<u32> {
 /// Returns the CPU time in nanoseconds that thread `tid` of this process has run, from the
 /// first field of `/proc/self/task/TID/schedstat` (user and kernel time together).
 pub fn thread_cpu_ns(tid: u32) -> Option<u64> {
+    thread_schedstat(tid).map(|(running, _)| running)
+}
+
+/// Returns (time on a CPU, time runnable but waiting for a CPU) of thread `tid`, in
+/// nanoseconds, from `/proc/self/task/TID/schedstat`. The second shows how much other
+/// processes on a shared machine delayed the thread.
+pub fn thread_schedstat(tid: u32) -> Option<(u64, u64)> {
     let text = fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
-    text.split_whitespace().next()?.parse().ok()
+    let mut fields = text.split_whitespace().map(|field| field.parse::<u64>().ok());
+    Some((fields.next()??, fields.next()??))
 }
 
 /// Clock ticks per second of the `utime` and `stime` fields in `/proc/*/stat`. Linux fixes
@@ -75,7 +83,7 @@ impl CpuTimes {
 fn stat_times(path: &str) -> Option<CpuTimes> {
     let stat = fs::read_to_string(path).ok()?;
     // The command name in brackets may contain spaces, so fields are counted after the last
-    // closing bracket, where field 3 (the state) starts; utime and stime are fields 14 and 15.
+    // closing bracket, where field 3 (the state) starts. Fields 14 and 15 are utime and stime.
     let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
     let to_ns = |ticks: u64| ticks * (1_000_000_000 / TICKS_PER_SEC);
     let user = fields.next()?.parse().ok()?;

@@ -1,8 +1,8 @@
 //! The callers whose cost is compared, and the burst runner that times them.
 //!
 //! Each target is handed events built beforehand, so only the call itself is timed. Calls come
-//! in bursts that fit in the target's queue; between bursts, untimed, the runner waits until the
-//! consumer has drained everything, so no timed call ever meets a full queue.
+//! in bursts that fit in the target's queue. Between bursts, untimed, the runner waits until the
+//! consumer has drained everything, so no timed call meets a full queue.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -12,10 +12,12 @@ use std::sync::{Arc, Barrier};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use audit_logging::faults::IoOperation;
 use audit_logging::{AuditError, AuditEvent, AuditLogger, FlushMode, LoggerOptions};
 use crossbeam_channel::Sender;
 use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder, WorkerGuard};
 
+use crate::gate::IoGate;
 use crate::workload::{local_config, sample_event, TracingLine};
 
 /// Events a producer submits in one burst.
@@ -25,7 +27,7 @@ pub const BURST: usize = 8192;
 /// [`MAX_PRODUCERS`] producers within the logger's routine share (7/8 of the queue).
 pub const QUEUE_CAPACITY: usize = 64 * 1024;
 
-/// Most producer threads the runner supports with [`QUEUE_CAPACITY`].
+/// Maximum number of producer threads the runner supports with [`QUEUE_CAPACITY`].
 pub const MAX_PRODUCERS: usize = 4;
 
 /// Queue limit in bytes for the audit logger: far above what bursts of [`BURST`] events need.
@@ -36,7 +38,7 @@ const DRAIN_POLL: Duration = Duration::from_micros(200);
 
 /// Something that accepts events from producer threads and drains them on another thread.
 pub trait EmitTarget: Sync {
-    /// What one call takes, built before the timed section.
+    /// Argument of one call, built before the timed section.
     type Input: Send;
     /// Per-producer state, made on the producer's thread.
     type Local;
@@ -47,12 +49,12 @@ pub trait EmitTarget: Sync {
     fn local(&self) -> Self::Local;
     /// Builds the input for call number `index` (untimed).
     fn input(&self, index: u64) -> Self::Input;
-    /// The timed call.
+    /// Makes the timed call.
     fn submit(&self, local: &mut Self::Local, input: Self::Input);
     /// Blocks until the consumer has taken all `submitted` inputs so far (untimed).
     fn wait_drained(&self, submitted: u64);
-    /// Calls that failed (a full queue or a closed consumer); any failure makes the timings
-    /// suspect, because a failed call is cheaper than a successful one.
+    /// Returns the number of calls that failed (a full queue or a closed consumer). Any failure
+    /// makes the timings suspect, because a failed call is cheaper than a successful one.
     fn failures(&self) -> u64;
 }
 
@@ -60,6 +62,9 @@ pub trait EmitTarget: Sync {
 #[derive(Debug)]
 pub struct AuditTarget {
     logger: AuditLogger,
+    /// When set, the writer is held at its first write of each burst, so that callers are
+    /// timed without a writer running beside them.
+    hold: Option<Arc<IoGate>>,
     failures: AtomicU64,
 }
 
@@ -68,14 +73,33 @@ impl AuditTarget {
     /// that fsyncs every 4096 events or every second, with a queue of [`QUEUE_CAPACITY`] events
     /// and [`QUEUE_BYTES`] bytes.
     pub fn open(dir: &Path) -> Result<AuditTarget, AuditError> {
-        let options = LoggerOptions::default().queue_capacity(QUEUE_CAPACITY).queue_bytes(QUEUE_BYTES);
+        AuditTarget::with_gate(dir, None)
+    }
+
+    /// Like [`open`](Self::open), but the writer is held at its first write during each
+    /// burst and released between bursts.
+    pub fn open_held(dir: &Path) -> Result<AuditTarget, AuditError> {
+        AuditTarget::with_gate(dir, Some(IoGate::new()))
+    }
+
+    fn with_gate(dir: &Path, hold: Option<Arc<IoGate>>) -> Result<AuditTarget, AuditError> {
+        let mut options = LoggerOptions::default().queue_capacity(QUEUE_CAPACITY).queue_bytes(QUEUE_BYTES);
+        if let Some(gate) = &hold {
+            options = options.faults(gate.clone());
+        }
         let config = local_config(dir, FlushMode::Batched { size: 4096, interval_secs: 1 });
         let logger = AuditLogger::with_options(config, options)?;
-        Ok(AuditTarget { logger, failures: AtomicU64::new(0) })
+        if let Some(gate) = &hold {
+            gate.close(IoOperation::Write);
+        }
+        Ok(AuditTarget { logger, hold, failures: AtomicU64::new(0) })
     }
 
     /// Drains the queue, fsyncs and stops the writer.
     pub fn shutdown(self) -> Result<(), AuditError> {
+        if let Some(gate) = &self.hold {
+            gate.open();
+        }
         self.logger.shutdown_blocking().map(|_| ())
     }
 }
@@ -101,8 +125,14 @@ impl EmitTarget for AuditTarget {
     }
 
     fn wait_drained(&self, _submitted: u64) {
+        if let Some(gate) = &self.hold {
+            gate.open();
+        }
         if self.logger.flush_blocking().is_err() {
             self.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(gate) = &self.hold {
+            gate.close(IoOperation::Write);
         }
     }
 
@@ -273,7 +303,7 @@ pub fn call_latencies<T: EmitTarget>(target: &T, producers: usize, calls_per_pro
     })
 }
 
-/// One producer's share of [`call_latencies`].
+/// Runs one producer's share of [`call_latencies`] and returns its latencies.
 fn produce<T: EmitTarget>(
     target: &T,
     barrier: &Barrier,
@@ -364,6 +394,18 @@ mod tests {
         let verdict = audit_logging::verify(dir.path()).unwrap();
         let audit_logging::Verdict::Intact(summary) = verdict else { panic!("log damaged: {verdict:?}") };
         assert_eq!(summary.records, 100);
+    }
+
+    #[test]
+    fn held_audit_bursts_write_every_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = AuditTarget::open_held(dir.path()).unwrap();
+        let (_, submitted) = timed_bursts(&target, 2 * BURST as u64 + 1, 0);
+        assert_eq!(target.failures(), 0);
+        target.shutdown().unwrap();
+        let verdict = audit_logging::verify(dir.path()).unwrap();
+        let audit_logging::Verdict::Intact(summary) = verdict else { panic!("log damaged: {verdict:?}") };
+        assert_eq!(summary.records, submitted);
     }
 
     #[test]
