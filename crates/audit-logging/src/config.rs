@@ -45,7 +45,8 @@ pub enum FlushMode {
     #[default]
     Immediate,
     /// Fsync once `size` events are pending or `interval_secs` seconds after the oldest pending
-    /// write, whichever comes first. A crash can lose up to that many events or seconds.
+    /// write, whichever comes first (and in any case once 8 MiB are unsynced). A crash can
+    /// lose up to that many events or seconds.
     Batched {
         /// Pending events that trigger an fsync.
         size: usize,

@@ -30,7 +30,20 @@ impl Hash {
 
     /// Returns the 64-digit lowercase hex form.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        let mut buf = [0u8; 64];
+        self.hex_into(&mut buf).to_owned()
+    }
+
+    /// Writes the 64-digit lowercase hex form into `buf` and returns it as text, without
+    /// allocating.
+    pub fn hex_into<'a>(&self, buf: &'a mut [u8; 64]) -> &'a str {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for (pair, byte) in buf.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        // Every byte written above is an ASCII hex digit.
+        std::str::from_utf8(buf).unwrap_or_default()
     }
 
     /// Compares in constant time, so a verifier's timing reveals nothing about a stored hash.
@@ -53,7 +66,8 @@ impl fmt::Debug for Hash {
 
 impl serde::Serialize for Hash {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_hex())
+        let mut buf = [0u8; 64];
+        serializer.serialize_str(self.hex_into(&mut buf))
     }
 }
 

@@ -6,6 +6,7 @@
 mod hash;
 mod header;
 mod record;
+mod time;
 
 pub use hash::Hash;
 pub use header::SegmentHeader;

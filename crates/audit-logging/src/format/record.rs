@@ -110,6 +110,7 @@ pub struct StoredRecord {
 struct EncodedRecord<'a> {
     seq: u64,
     audit_id: &'a str,
+    #[serde(serialize_with = "super::time::serialize_rfc3339")]
     timestamp: DateTime<Utc>,
     service_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -186,7 +187,8 @@ pub(crate) fn encode_record(
     out.pop();
     let hash = Hash::of(&out[start..]);
     out.extend_from_slice(HASH_KEY);
-    out.extend_from_slice(hash.to_hex().as_bytes());
+    let mut hex = [0u8; 64];
+    out.extend_from_slice(hash.hex_into(&mut hex).as_bytes());
     out.extend_from_slice(b"\"}\n");
     hash
 }

@@ -15,7 +15,7 @@ use super::io::FileOps;
 use super::recovery::{remove_stale_temp_files, scan_tail, set_aside};
 use super::segment::ActiveSegment;
 use crate::error::AuditError;
-use crate::format::{audit_id, encode_record, Hash, RecordBody, SegmentHeader, SystemEvent};
+use crate::format::{encode_record, Hash, RecordBody, SegmentHeader, SystemEvent};
 
 /// The highest sequence number the writer assigns. `u64::MAX` is never used, so a chain
 /// cursor can always step past the last record without overflowing.
@@ -60,6 +60,8 @@ pub(crate) struct LogFiles {
     last_hash: Hash,
     /// Whether `append` computes Merkle leaf hashes.
     merkle_leaves: bool,
+    /// Reused for each record's `audit_id`.
+    id_buffer: String,
     // Declared last so the lock is released after the segment is closed.
     _lock: DirLock,
 }
@@ -148,6 +150,7 @@ impl LogFiles {
             next_seq: tail.next_seq,
             last_hash: tail.last_hash,
             merkle_leaves: false,
+            id_buffer: String::with_capacity(64),
             _lock: lock,
         }
     }
@@ -165,6 +168,11 @@ impl LogFiles {
     /// The log directory.
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Bytes appended but not yet fsynced.
+    pub(crate) fn unsynced_bytes(&self) -> usize {
+        self.unsynced.len() + self.planned.iter().map(|p| p.bytes.len()).sum::<usize>()
     }
 
     /// Whether appended bytes are waiting to be written or fsynced.
@@ -189,28 +197,59 @@ impl LogFiles {
         if seq > SEQ_LIMIT {
             return Err(AuditError::CounterOverflow);
         }
-        let mut line = Vec::with_capacity(512);
-        let id = audit_id(&self.service_id, seq);
-        let hash = encode_record(&mut line, seq, &id, timestamp, &self.service_id, body, self.last_hash);
-        if let Some(limit) = self.rotation.size_limit {
-            if self.tail_records > 0 && self.tail_len + line.len() as u64 > limit {
-                self.plan_segment(Utc::now());
-            }
-        }
-        let location = RecordLocation { segment_first_seq: self.tail_first_seq, offset: self.tail_len };
-        self.tail_len += line.len() as u64;
-        self.tail_records += 1;
+        let id = self.audit_id(seq);
         let target = match self.planned.back_mut() {
             Some(planned) => &mut planned.bytes,
             None => &mut self.unsynced,
         };
+        // Encode straight into the buffer the line goes to; a rotation below moves it.
         let start = target.len();
-        target.extend_from_slice(&line);
+        let hash = encode_record(target, seq, &id, timestamp, &self.service_id, body, self.last_hash);
+        let line_len = (target.len() - start) as u64;
+        let mut moved: Option<Vec<u8>> = None;
+        if let Some(limit) = self.rotation.size_limit {
+            if self.tail_records > 0 && self.tail_len + line_len > limit {
+                moved = Some(target.split_off(start));
+            }
+        }
+        self.id_buffer = id;
+        if let Some(line) = moved {
+            self.plan_segment(Utc::now());
+            if let Some(planned) = self.planned.back_mut() {
+                planned.bytes = line;
+            }
+        }
+        let location = RecordLocation { segment_first_seq: self.tail_first_seq, offset: self.tail_len };
+        self.tail_len += line_len;
+        self.tail_records += 1;
         self.next_seq = seq + 1;
         self.last_hash = hash;
-        // The stored line without its `\n`: the bytes a Merkle leaf covers.
-        let stored = &target[start..target.len() - 1];
-        Ok(Appended { seq, location, leaf_hash: self.merkle_leaves.then(|| crate::merkle::leaf_hash(stored)) })
+        let leaf_hash = if self.merkle_leaves {
+            let buffer = match self.planned.back() {
+                Some(planned) => &planned.bytes,
+                None => &self.unsynced,
+            };
+            // The stored line without its `\n`: the bytes a Merkle leaf covers.
+            let stored = &buffer[buffer.len() - line_len as usize..buffer.len() - 1];
+            Some(crate::merkle::leaf_hash(stored))
+        } else {
+            None
+        };
+        Ok(Appended { seq, location, leaf_hash })
+    }
+
+    /// Builds `audit-{service_id}-{seq:016x}` in a reused buffer.
+    fn audit_id(&mut self, seq: u64) -> String {
+        let mut id = std::mem::take(&mut self.id_buffer);
+        id.clear();
+        id.push_str("audit-");
+        id.push_str(&self.service_id);
+        id.push('-');
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for shift in (0..16).rev() {
+            id.push(char::from(DIGITS[((seq >> (shift * 4)) & 0xf) as usize]));
+        }
+        id
     }
 
     /// Returns whether appended records wait for a segment not yet created.

@@ -28,6 +28,10 @@ use crate::storage::{available_bytes, LogFiles};
 /// Most items taken from the queue for one write.
 const MAX_BATCH: usize = 4096;
 
+/// Unsynced bytes that trigger an fsync whatever the flush mode: they are kept in memory until
+/// fsynced (to rewrite them after a failure), so this bounds the writer's memory.
+const MAX_UNSYNCED_BYTES: usize = 8 * 1024 * 1024;
+
 /// Free space is read again after this many bytes have been written...
 const DISK_CHECK_BYTES: u64 = 1024 * 1024;
 /// ...or after this long, whichever comes first.
@@ -249,6 +253,7 @@ impl Writer {
             || self.shutting_down
             || deadline_passed
             || (self.unsynced_items == 0 && self.files.has_unsynced())
+            || self.files.unsynced_bytes() >= MAX_UNSYNCED_BYTES
             || self.settings.checkpointer.as_ref().is_some_and(|c| c.is_due(self.files.has_planned_segment()))
     }
 
