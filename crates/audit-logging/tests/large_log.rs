@@ -1,7 +1,8 @@
 //! Inclusion proofs in a log of 10 million records. Ignored by default: it writes about 3 GB.
 //! Run with `scripts/prove-10m.sh` (or `AUDIT_LARGE_RECORDS=N` for another size); it prints
 //! the time of `prove_inclusion` (open the tree, read the chunks, build the proof) and of
-//! verifying the proof, and asserts only that every proof verifies.
+//! verifying the proof, and asserts only that every proof verifies. `AUDIT_LARGE_KEEP=1` keeps
+//! the log for other measurements.
 
 mod common;
 
@@ -56,4 +57,7 @@ fn inclusion_proofs_in_a_large_log() {
         "prove_inclusion over {records} records, 200 random records: median {:?}, p99 {:?}, max {:?}; verify median {:?}",
         times[100], times[198], times[199], verify_times[100]
     );
+    if std::env::var_os("AUDIT_LARGE_KEEP").is_some() {
+        eprintln!("kept the log in {}", dir.keep().display());
+    }
 }

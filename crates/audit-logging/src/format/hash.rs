@@ -3,7 +3,22 @@
 use std::fmt;
 
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+
+/// Value of each byte as a lowercase hex digit, or 0xff.
+const HEX_VALUES: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut digit = 0;
+    while digit < 10 {
+        table[b'0' as usize + digit] = digit as u8;
+        digit += 1;
+    }
+    let mut letter = 0;
+    while letter < 6 {
+        table[b'a' as usize + letter] = 10 + letter as u8;
+        letter += 1;
+    }
+    table
+};
 
 /// A SHA-256 digest, stored as 64 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -20,12 +35,23 @@ impl Hash {
 
     /// Parses 64 lowercase hex digits. Uppercase is rejected so that each hash has one spelling.
     pub fn from_hex(text: &str) -> Option<Hash> {
-        if text.len() != 64 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Hash::from_hex_bytes(text.as_bytes())
+    }
+
+    /// Parses 64 lowercase hex digits given as bytes.
+    pub fn from_hex_bytes(text: &[u8]) -> Option<Hash> {
+        if text.len() != 64 {
             return None;
         }
         let mut out = [0u8; 32];
-        hex::decode_to_slice(text, &mut out).ok()?;
-        Some(Hash(out))
+        // Invalid digits map to 0xff; OR-ing every value keeps a high bit set if any was.
+        let mut invalid = 0u8;
+        for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+            let (high, low) = (HEX_VALUES[usize::from(pair[0])], HEX_VALUES[usize::from(pair[1])]);
+            invalid |= high | low;
+            *byte = (high << 4) | (low & 0x0f);
+        }
+        (invalid & 0xf0 == 0).then_some(Hash(out))
     }
 
     /// Returns the 64-digit lowercase hex form.
@@ -46,9 +72,11 @@ impl Hash {
         std::str::from_utf8(buf).unwrap_or_default()
     }
 
-    /// Compares in constant time, so a verifier's timing reveals nothing about a stored hash.
+    /// Compares in constant time, so a verifier's timing reveals nothing about a stored hash:
+    /// every byte is compared, with no early exit.
     pub fn ct_eq(&self, other: &Hash) -> bool {
-        self.0.ct_eq(&other.0).into()
+        let difference = self.0.iter().zip(other.0).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        std::hint::black_box(difference) == 0
     }
 }
 

@@ -11,7 +11,7 @@ mod time;
 pub use hash::Hash;
 pub use header::SegmentHeader;
 pub use record::{RecordBody, StoredRecord, SystemEvent};
-pub(crate) use record::{encode_record, split_line, RecordFields, SystemFields};
+pub(crate) use record::{encode_record, read_canonical, split_line, RecordFields, SystemFields};
 
 /// Value of the header's `format` field.
 pub const FORMAT_NAME: &str = "audit-logging-segment";

@@ -164,6 +164,52 @@ pub(crate) struct SystemFields {
     pub length: Option<u64>,
 }
 
+/// The fields verification needs, read at their fixed places in a line the writer produced.
+pub(crate) struct CanonicalFields<'a> {
+    pub seq: u64,
+    pub audit_id: &'a [u8],
+    pub service_id: &'a [u8],
+    pub prev_hash: Hash,
+}
+
+/// Reads the fields of a record line without a JSON parser, given the hashed part (the line
+/// up to the hash field). Returns `None` for anything but the exact shape `encode_record`
+/// writes for an event record, and for writer records (`system`), so that the caller falls
+/// back to a full JSON parse; that keeps verification fast without accepting another shape.
+pub(crate) fn read_canonical(hashed: &[u8]) -> Option<CanonicalFields<'_>> {
+    const PREV_KEY: &[u8] = b",\"prev_hash\":\"";
+    let rest = hashed.strip_prefix(b"{\"seq\":")?;
+    let digits = rest.iter().position(|b| !b.is_ascii_digit())?;
+    if digits == 0 || digits > 20 || (digits > 1 && rest[0] == b'0') {
+        return None;
+    }
+    let seq = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+    let (audit_id, rest) = quoted_value(&rest[digits..], b",\"audit_id\":\"")?;
+    let (_, rest) = quoted_value(rest, b",\"timestamp\":\"")?;
+    let (service_id, rest) = quoted_value(rest, b",\"service_id\":\"")?;
+    if !rest.starts_with(b",\"event\":{") {
+        return None;
+    }
+    let tail = rest.len().checked_sub(PREV_KEY.len() + 64 + 1)?;
+    let suffix = &rest[tail..];
+    if !suffix.starts_with(PREV_KEY) || suffix.last() != Some(&b'"') {
+        return None;
+    }
+    let prev_hash = Hash::from_hex_bytes(&suffix[PREV_KEY.len()..PREV_KEY.len() + 64])?;
+    Some(CanonicalFields { seq, audit_id, service_id, prev_hash })
+}
+
+/// Reads `KEY"VALUE"` at the start of `input` (the key given with its opening quote), where
+/// VALUE has no quote or backslash; returns VALUE and the rest after its closing quote.
+fn quoted_value<'a>(input: &'a [u8], key: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
+    let rest = input.strip_prefix(key)?;
+    let end = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+    if rest[end] != b'"' {
+        return None;
+    }
+    Some((&rest[..end], &rest[end + 1..]))
+}
+
 /// Appends the line for one record (with its `\n`) to `out` and returns the record's hash.
 pub(crate) fn encode_record(
     out: &mut Vec<u8>,
@@ -203,8 +249,7 @@ pub(crate) fn split_line(line: &[u8]) -> Result<(&[u8], Hash), &'static str> {
     if !suffix.starts_with(HASH_KEY) {
         return Err("line does not end with a hash field");
     }
-    let hex = std::str::from_utf8(&suffix[HASH_KEY.len()..HASH_KEY.len() + 64]).map_err(|_| "hash is not hex")?;
-    let hash = Hash::from_hex(hex).ok_or("hash is not 64 lowercase hex digits")?;
+    let hash = Hash::from_hex_bytes(&suffix[HASH_KEY.len()..HASH_KEY.len() + 64]).ok_or("hash is not 64 lowercase hex digits")?;
     Ok((body, hash))
 }
 

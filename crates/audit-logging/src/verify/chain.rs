@@ -1,6 +1,8 @@
 //! The per-record chain check shared by `verify` and by recovery at open.
 
-use crate::format::{audit_id, split_line, Hash, RecordFields, SegmentHeader, SystemFields};
+use std::borrow::Cow;
+
+use crate::format::{audit_id as audit_id_text, read_canonical, split_line, Hash, RecordFields, SegmentHeader, SystemFields};
 
 use super::ProblemKind;
 
@@ -41,36 +43,72 @@ impl ChainCursor {
     /// with what the chain expects.
     pub(crate) fn check_record(&mut self, line: &[u8]) -> Result<(Hash, Option<SystemFields>), ProblemKind> {
         let (hashed, stored) = split_line(line).map_err(|reason| ProblemKind::Unparsable { reason: reason.into() })?;
-        let fields: RecordFields<'_> =
-            serde_json::from_slice(line).map_err(|e| ProblemKind::Unparsable { reason: e.to_string() })?;
         let computed = Hash::of(hashed);
-        if !computed.ct_eq(&stored) || !fields.hash.ct_eq(&stored) {
-            return Err(ProblemKind::HashMismatch { stored, computed });
+        let (seq, audit_id, service_id, prev_hash, system) = match read_canonical(hashed) {
+            Some(fields) if computed.ct_eq(&stored) => {
+                (fields.seq, Cow::Borrowed(fields.audit_id), Cow::Borrowed(fields.service_id), fields.prev_hash, None)
+            }
+            _ => {
+                let fields: RecordFields<'_> =
+                    serde_json::from_slice(line).map_err(|e| ProblemKind::Unparsable { reason: e.to_string() })?;
+                if !computed.ct_eq(&stored) || !fields.hash.ct_eq(&stored) {
+                    return Err(ProblemKind::HashMismatch { stored, computed });
+                }
+                let audit_id = Cow::Owned(fields.audit_id.as_bytes().to_vec());
+                let service_id = Cow::Owned(fields.service_id.as_bytes().to_vec());
+                (fields.seq, audit_id, service_id, fields.prev_hash, fields.system)
+            }
+        };
+        if seq > self.next_seq {
+            return Err(ProblemKind::SequenceGap { expected: self.next_seq, found: seq });
         }
-        if fields.seq > self.next_seq {
-            return Err(ProblemKind::SequenceGap { expected: self.next_seq, found: fields.seq });
+        if seq < self.next_seq {
+            return Err(ProblemKind::SequenceRepeat { expected: self.next_seq, found: seq });
         }
-        if fields.seq < self.next_seq {
-            return Err(ProblemKind::SequenceRepeat { expected: self.next_seq, found: fields.seq });
+        if !prev_hash.ct_eq(&self.prev_hash) {
+            return Err(ProblemKind::BrokenLink { expected: self.prev_hash, found: prev_hash });
         }
-        if !fields.prev_hash.ct_eq(&self.prev_hash) {
-            return Err(ProblemKind::BrokenLink { expected: self.prev_hash, found: fields.prev_hash });
-        }
-        if fields.service_id != self.service_id {
+        if *service_id != *self.service_id.as_bytes() {
             return Err(ProblemKind::Unparsable {
-                reason: format!("service_id {:?} differs from the segment header's {:?}", fields.service_id, self.service_id),
+                reason: format!(
+                    "service_id {:?} differs from the segment header's {:?}",
+                    String::from_utf8_lossy(&service_id),
+                    self.service_id
+                ),
             });
         }
-        let expected_id = audit_id(&self.service_id, fields.seq);
-        if fields.audit_id != expected_id {
+        if !is_expected_id(&audit_id, &self.service_id, seq) {
             return Err(ProblemKind::Unparsable {
-                reason: format!("audit_id {:?} does not match sequence number, expected {expected_id:?}", fields.audit_id),
+                reason: format!(
+                    "audit_id {:?} does not match sequence number, expected {:?}",
+                    String::from_utf8_lossy(&audit_id),
+                    audit_id_text(&self.service_id, seq)
+                ),
             });
         }
         // A chain starts at 0 and the writer never assigns u64::MAX (see `SEQ_LIMIT`), so a
         // verified seq is below u64::MAX and adding 1 cannot saturate in a log it wrote.
-        self.next_seq = fields.seq.saturating_add(1);
-        self.prev_hash = stored;
-        Ok((stored, fields.system))
+        self.advance(seq, stored);
+        Ok((stored, system))
     }
+
+    /// Moves past a checked record.
+    pub(crate) fn advance(&mut self, seq: u64, hash: Hash) {
+        self.next_seq = seq.saturating_add(1);
+        self.prev_hash = hash;
+    }
+
+}
+
+/// Compares `audit-{service_id}-{seq:016x}` with `found` without allocating.
+pub(crate) fn is_expected_id(found: &[u8], service_id: &str, seq: u64) -> bool {
+    let Some(rest) = found.strip_prefix(b"audit-") else { return false };
+    let Some(rest) = rest.strip_prefix(service_id.as_bytes()) else { return false };
+    let Some(hex) = rest.strip_prefix(b"-") else { return false };
+    let mut buf = [0u8; 16];
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (index, digit) in buf.iter_mut().enumerate() {
+        *digit = DIGITS[((seq >> ((15 - index) * 4)) & 0xf) as usize];
+    }
+    hex == buf
 }

@@ -12,6 +12,7 @@
 
 mod chain;
 mod checkpoints;
+mod records;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -252,10 +253,11 @@ fn verify_segment(
             return Ok(Err(problem(1, 0, ProblemKind::BadHeader { reason: "header line has no newline".into() })))
         }
         Some(line) => match SegmentHeader::decode(line.bytes) {
-            Ok(header) => header,
+            Ok(header) => (header, line.bytes.len() as u64 + 1),
             Err(reason) => return Ok(Err(problem(1, 0, ProblemKind::BadHeader { reason }))),
         },
     };
+    let (header, header_len) = header;
     if header.first_seq != name_seq {
         let reason = format!("header first_seq {} differs from the file name's {name_seq}", header.first_seq);
         return Ok(Err(problem(1, 0, ProblemKind::BadHeader { reason })));
@@ -279,25 +281,5 @@ fn verify_segment(
             cursor.insert(ChainCursor::from_header(&header))
         }
     };
-    while let Some(line) = reader.next_line()? {
-        if !line.terminated {
-            let kind = ProblemKind::IncompleteLine { length: line.bytes.len() as u64 };
-            return Ok(Err(problem(line.number, line.offset, kind)));
-        }
-        let seq = chain.next_seq;
-        match chain.check_record(line.bytes) {
-            Ok((hash, system)) => {
-                observe(seq, line.bytes);
-                summary.records += 1;
-                summary.last_seq = Some(seq);
-                summary.last_hash = hash;
-                if let Some(system) = system {
-                    let count = system.count.or(system.events_refused).or(system.length).unwrap_or(0);
-                    summary.declared.push(Declared { seq, kind: system.event_type, count, reason: system.reason });
-                }
-            }
-            Err(kind) => return Ok(Err(problem(line.number, line.offset, kind))),
-        }
-    }
-    Ok(Ok(()))
+    records::check_records(path, header_len, chain, summary, observe)
 }
