@@ -67,7 +67,8 @@ pub enum Command {
         /// Key name, which is also the checkpoints' origin line, such as example.com/audit/web1.
         #[arg(long)]
         name: String,
-        /// Folder to write the key files into (created if missing; existing files are kept).
+        /// Folder to write the key files into (created if missing). Fails, writing nothing, if
+        /// any of the four files exists.
         #[arg(long)]
         out: PathBuf,
     },

@@ -77,7 +77,13 @@ pub fn prove_consistency(dir: &Path, old_size: u64, new_size: u64) -> Result<Con
 /// Opens a signed checkpoint note with `key` and parses its text.
 fn open_note(note: &str, key: &VerifierKey) -> Result<Checkpoint, AuditError> {
     let opened = Note::open(note.as_bytes(), std::slice::from_ref(key))?;
-    Ok(Checkpoint::parse(&opened.text)?)
+    let checkpoint = Checkpoint::parse(&opened.text)?;
+    if checkpoint.origin != key.name() {
+        return Err(AuditError::ProofInvalid {
+            reason: format!("checkpoint origin {:?} differs from the key name {:?}", checkpoint.origin, key.name()),
+        });
+    }
+    Ok(checkpoint)
 }
 
 impl InclusionProof {
@@ -89,11 +95,14 @@ impl InclusionProof {
                 reason: format!("proof is for tree size {}, the checkpoint signs {}", self.tree_size, checkpoint.size),
             });
         }
-        let stored_seq = crate::tree::stored_seq(self.record.as_bytes());
-        if stored_seq != Some(self.seq) {
-            return Err(AuditError::ProofInvalid {
-                reason: format!("the record carries sequence number {stored_seq:?}, the proof claims {}", self.seq),
-            });
+        match crate::tree::stored_seq(self.record.as_bytes()) {
+            Some(seq) if seq == self.seq => {}
+            Some(seq) => {
+                return Err(AuditError::ProofInvalid {
+                    reason: format!("the record carries sequence number {seq}, the proof claims {}", self.seq),
+                })
+            }
+            None => return Err(AuditError::ProofInvalid { reason: "the record has no sequence number".into() }),
         }
         let leaf = leaf_hash(self.record.as_bytes());
         verify_inclusion(&leaf, LeafIndex(self.seq), TreeSize(checkpoint.size), &self.proof, &checkpoint.root)?;

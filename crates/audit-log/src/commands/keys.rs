@@ -37,6 +37,13 @@ pub fn run_keygen(name: &str, out: &Path) -> u8 {
 
 fn keygen(name: &str, out: &Path) -> Result<(), AuditError> {
     fs::create_dir_all(out).map_err(|e| AuditError::File { path: out.to_path_buf(), operation: "create directory", source: e })?;
+    for file in [SIGNER_FILE, VERIFIER_FILE, SEAL_INITIAL_FILE, SEAL_HOST_FILE] {
+        let path = out.join(file);
+        if path.exists() {
+            let error = std::io::Error::new(std::io::ErrorKind::AlreadyExists, "a key file is never overwritten; choose another folder");
+            return Err(AuditError::File { path, operation: "create", source: error });
+        }
+    }
     let (signer, verifier) = generate(name)?;
     let seal = SealingKey::generate()?;
     write_new(&out.join(SIGNER_FILE), format!("{}\n", signer.to_key_string().as_str()).as_bytes(), 0o600)?;

@@ -92,9 +92,12 @@ pub fn list_checkpoint_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, AuditErr
 }
 
 /// Reads one checkpoint file.
+///
+/// Bytes that are not UTF-8 are replaced with U+FFFD, so the note then fails its signature
+/// check and the file is reported as invalid instead of stopping verification.
 pub fn read_checkpoint_file(path: &Path, name_size: u64) -> Result<CheckpointFile, AuditError> {
-    let text = fs::read_to_string(path).map_err(|e| AuditError::file(path, "read", e))?;
-    Ok(decode_checkpoint_file(path, name_size, &text))
+    let bytes = fs::read(path).map_err(|e| AuditError::file(path, "read", e))?;
+    Ok(decode_checkpoint_file(path, name_size, &String::from_utf8_lossy(&bytes)))
 }
 
 /// Reads every checkpoint file of the log in `dir`, smallest tree first.

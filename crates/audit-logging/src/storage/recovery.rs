@@ -141,15 +141,26 @@ fn unused_name(dir: &Path, name: &str) -> PathBuf {
         .unwrap_or(first)
 }
 
-/// Removes a leftover temporary header file from a crash during segment creation.
+/// Removes temporary files left by a crash: segment headers, the chunk index, and checkpoint
+/// files not yet renamed into place.
 pub(crate) fn remove_stale_temp_files(dir: &Path) -> Result<(), AuditError> {
+    remove_temp_files_in(dir)?;
+    let checkpoints = dir.join(crate::checkpoint::CHECKPOINT_DIR);
+    if checkpoints.is_dir() {
+        remove_temp_files_in(&checkpoints)?;
+    }
+    Ok(())
+}
+
+fn remove_temp_files_in(dir: &Path) -> Result<(), AuditError> {
     let entries = fs::read_dir(dir).map_err(|e| AuditError::file(dir, "read directory", e))?;
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        // These files only ever contain a segment header, never a record, so removing them loses
-        // nothing. The segment they were meant to become is created again when needed.
-        if name.starts_with(".segment-") && name.ends_with(".tmp") {
+        // A temporary file is either a whole copy of something rewritten elsewhere (a segment
+        // header, the chunk index) or a checkpoint whose rename never happened: no record is
+        // in one, so removing them loses nothing the log needs.
+        if name.starts_with('.') && name.ends_with(".tmp") {
             fs::remove_file(entry.path()).map_err(|e| AuditError::file(entry.path(), "remove", e))?;
         }
     }

@@ -14,8 +14,6 @@ use crate::merkle::{leaf_hash, tree_root};
 pub(crate) struct Loaded {
     /// Every complete chunk of the log, in order.
     pub entries: Vec<ChunkEntry>,
-    /// How many leading entries came from the index file unchanged; the rest were computed.
-    pub entries_from_index: usize,
     /// Leaf hashes and lines of the records after the last complete chunk.
     pub tail: Vec<(Hash, RawLine)>,
 }
@@ -45,7 +43,6 @@ pub(crate) fn load(dir: &Path, check_last: bool) -> Result<Loaded, AuditError> {
         tracing::warn!(dir = %dir.display(), chunk = index, "chunk index entry does not match the records; recomputing it");
         entries.pop();
     }
-    let entries_from_index = entries.len();
     let mut lines = match entries.last() {
         Some(last) => {
             let first_seq = (entries.len() as u64 - 1) * CHUNK_LEAVES;
@@ -67,7 +64,7 @@ pub(crate) fn load(dir: &Path, check_last: bool) -> Result<Loaded, AuditError> {
             tail.clear();
         }
     }
-    Ok(Loaded { entries, entries_from_index, tail })
+    Ok(Loaded { entries, tail })
 }
 
 /// Returns true if the 1024 records at `entry` start with sequence number

@@ -12,15 +12,17 @@
 //! records after the new last one looks like a log that was never longer, unless the
 //! verifier knows a newer checkpoint (for example one published elsewhere).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::{walk, SegmentReport, Verdict};
 use crate::checkpoint::{find_epoch_gaps, read_checkpoint_files, Checkpoint, Note, Seal, SealVerifier, SealingKey, VerifierKey};
 use crate::error::AuditError;
 use crate::format::Hash;
-use crate::merkle::{empty_root, leaf_hash, verify_consistency, Frontier, TreeSize};
-use crate::tree::LogTree;
+use crate::merkle::{empty_root, leaf_hash, verify_consistency, TreeSize, TreeStore};
+
+/// Records per chunk of the tree store, whose edge leaves a consistency proof reads.
+const CHUNK_LEAVES: u64 = 1 << crate::merkle::DEFAULT_CHUNK_LEVEL;
 
 /// Keys and strictness for [`verify_log`].
 #[derive(Debug, Default, Clone, Copy)]
@@ -98,7 +100,7 @@ pub fn verify_log(dir: &Path, options: VerifyOptions<'_>) -> Result<LogReport, A
                 Err(problem) => reports[index].problem = Some(problem),
             }
             if let Some(reason) = &file.bad_seal {
-                reports[index].problem.get_or_insert_with(|| format!("malformed seal line: {reason}"));
+                reports[index].problem.get_or_insert_with(|| reason.clone());
             }
         }
     }
@@ -111,16 +113,25 @@ pub fn verify_log(dir: &Path, options: VerifyOptions<'_>) -> Result<LogReport, A
     if wanted.first() == Some(&0) {
         roots.insert(0, empty_root());
     }
-    let mut frontier = Frontier::new();
+    // The tree is built from the records as read, never from the merkle-chunks cache. The
+    // leaves of chunks that hold a checkpoint's edge are kept for the consistency proofs.
+    let mut tree = TreeStore::new();
+    let needed_chunks: BTreeSet<u64> =
+        wanted.iter().filter(|&&size| size % CHUNK_LEAVES != 0).map(|&size| size / CHUNK_LEAVES).collect();
+    let mut kept = KeptLeaves::default();
     let mut next_wanted = wanted.iter().copied().filter(|&s| s > 0).peekable();
-    let (chain, segments) = walk(dir, &mut |_, line| {
+    let (chain, segments) = walk(dir, &mut |seq, line| {
         if next_wanted.peek().is_none() {
             return;
         }
+        let leaf = leaf_hash(line);
         // Push fails only at 2^64 leaves, which a log of u64 sequence numbers cannot reach.
-        let _ = frontier.push(leaf_hash(line));
-        if next_wanted.peek() == Some(&frontier.size().get()) {
-            roots.insert(frontier.size().get(), frontier.root());
+        let _ = tree.push(leaf);
+        if needed_chunks.contains(&(seq / CHUNK_LEAVES)) {
+            kept.leaves.insert(seq, leaf);
+        }
+        if next_wanted.peek() == Some(&tree.size().get()) {
+            roots.insert(tree.size().get(), tree.root());
             next_wanted.next();
         }
     })?;
@@ -129,7 +140,6 @@ pub fn verify_log(dir: &Path, options: VerifyOptions<'_>) -> Result<LogReport, A
         Verdict::Damaged { checked, .. } => checked.records,
     };
 
-    let mut tree: Option<LogTree> = None;
     let mut previous: Option<&Opened> = None;
     let mut last_valid_size = 0;
     let mut any_valid = false;
@@ -140,7 +150,7 @@ pub fn verify_log(dir: &Path, options: VerifyOptions<'_>) -> Result<LogReport, A
         let checkpoint = &current.checkpoint;
         let problem = check_root(checkpoint, files[current.index].name_size, records, &roots)
             .or_else(|| check_seal(seal_verifier.as_mut(), current, &mut seals))
-            .or_else(|| previous.and_then(|p| check_consistency(dir, &mut tree, &p.checkpoint, checkpoint)));
+            .or_else(|| previous.and_then(|p| check_consistency(&tree, &kept, &p.checkpoint, checkpoint)));
         if problem.is_none() {
             any_valid = true;
             last_valid_size = last_valid_size.max(checkpoint.size);
@@ -223,15 +233,26 @@ fn check_seal(verifier: Option<&mut SealVerifier>, current: &Opened, seals: &mut
     }
 }
 
-fn check_consistency(dir: &Path, tree: &mut Option<LogTree>, old: &Checkpoint, new: &Checkpoint) -> Option<String> {
-    if tree.is_none() {
-        match LogTree::open(dir) {
-            Ok(opened) => *tree = Some(opened),
-            Err(error) => return Some(format!("cannot build the Merkle tree for a consistency proof: {error}")),
-        }
+/// Leaf hashes kept during the walk, by sequence number.
+#[derive(Default)]
+struct KeptLeaves {
+    leaves: BTreeMap<u64, Hash>,
+}
+
+impl KeptLeaves {
+    fn range(&self, range: std::ops::Range<u64>) -> Result<Vec<Hash>, AuditError> {
+        range
+            .map(|seq| {
+                self.leaves.get(&seq).copied().ok_or_else(|| AuditError::ProofInvalid {
+                    reason: format!("leaf {seq} was not kept for the consistency proof"),
+                })
+            })
+            .collect()
     }
-    let tree = tree.as_ref()?;
-    let proof = match tree.consistency_proof(old.size, new.size) {
+}
+
+fn check_consistency(tree: &TreeStore, kept: &KeptLeaves, old: &Checkpoint, new: &Checkpoint) -> Option<String> {
+    let proof = match tree.consistency_proof(TreeSize(old.size), TreeSize(new.size), |range| kept.range(range)) {
         Ok(proof) => proof,
         Err(error) => return Some(format!("cannot prove consistency with the checkpoint at {}: {error}", old.size)),
     };

@@ -41,12 +41,15 @@ pub(super) fn check_records(
     let mut file = File::open(path).map_err(|e| AuditError::file(path, "open", e))?;
     file.seek(SeekFrom::Start(start)).map_err(|e| AuditError::file(path, "seek", e))?;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_WORKERS);
+    let file_len = file.metadata().map_err(|e| AuditError::file(path, "stat", e))?.len();
     let mut block: Vec<u8> = Vec::new();
     let mut offset = start;
     let mut line_number = 2;
     loop {
         let kept = block.len();
-        block.resize(kept + BLOCK_BYTES, 0);
+        // Small segments get a small buffer; one byte more than what is left detects the end.
+        let left = usize::try_from(file_len.saturating_sub(offset + kept as u64)).unwrap_or(BLOCK_BYTES);
+        block.resize(kept + BLOCK_BYTES.min(left + 1), 0);
         let read = read_up_to(&mut file, &mut block[kept..]).map_err(|e| AuditError::file(path, "read", e))?;
         block.truncate(kept + read);
         let end_of_file = read == 0;

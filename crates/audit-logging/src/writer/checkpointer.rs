@@ -102,13 +102,15 @@ impl Checkpointer {
         let seal = self.sealing.as_ref().map(|key| key.seal(text.as_bytes()));
         let contents = encode_checkpoint_file(&note, seal.as_ref());
         write_durably(&self.dir.join(CHECKPOINT_DIR), &checkpoint_file_name(size), contents.as_bytes())?;
+        // The checkpoint exists now: even if replacing the key file fails below, the next
+        // checkpoint must be a new one, sealed with the evolved key kept in memory.
+        self.last_size = size;
+        self.last_time = Instant::now();
+        tracing::debug!(size, "wrote checkpoint");
         if let (Some(key), Some(path)) = (self.sealing.as_mut(), self.options.seal_key_file.as_ref()) {
             key.evolve()?;
             save_sealing_key(path, key)?;
         }
-        tracing::debug!(size, "wrote checkpoint");
-        self.last_size = size;
-        self.last_time = Instant::now();
         Ok(())
     }
 }
@@ -140,11 +142,24 @@ fn open_tree(dir: &Path, next_seq: u64, last: Option<&CheckpointFile>, options: 
     Ok(tree)
 }
 
+/// Most steps the key is evolved at open to catch up with the newest checkpoint. A crash costs
+/// one step; more means the checkpoint files or the key file are not the ones written together.
+const MAX_EVOLVE_AT_OPEN: u64 = 1024;
+
 /// Reads the sealing key and evolves it past `last_epoch`, the newest epoch already used.
 fn load_sealing_key(path: &Path, last_epoch: Option<u64>) -> Result<SealingKey, AuditError> {
     let text = std::fs::read_to_string(path).map_err(|e| AuditError::file(path, "read sealing key", e))?;
     let mut key = SealingKey::from_key_file(&text)?;
     if let Some(last) = last_epoch {
+        if last.saturating_sub(key.epoch()) > MAX_EVOLVE_AT_OPEN {
+            return Err(AuditError::InvalidConfig {
+                field: "checkpoints",
+                reason: format!(
+                    "the newest checkpoint claims seal epoch {last} but the key file is at epoch {}; refusing to evolve the key that far",
+                    key.epoch()
+                ),
+            });
+        }
         if key.epoch() > last + 1 {
             tracing::warn!(key_epoch = key.epoch(), last_sealed = last, "sealing key is ahead of the last sealed checkpoint; verification will report the skipped epochs");
         }
