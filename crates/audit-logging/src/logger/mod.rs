@@ -380,7 +380,9 @@ impl Inner {
     fn request_flush(&self) -> u64 {
         let target = lock(&self.shared.push).accepted;
         // A send error means the writer has exited; the wait then reports why.
-        let _ = self.control.send(Control::Flush);
+        if !self.shared.flush_pending.swap(true, Ordering::AcqRel) {
+            let _ = self.control.send(Control::Flush);
+        }
         target
     }
 

@@ -41,7 +41,9 @@ impl Receipt {
     /// event may be lost), or [`AuditError::ShutDown`] if the writer exited first.
     pub fn wait(&self) -> Result<Option<u64>, AuditError> {
         let Some(pending) = &self.pending else { return Ok(None) };
-        let _ = pending.control.send(Control::Flush);
+        if !pending.shared.flush_pending.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            let _ = pending.control.send(Control::Flush);
+        }
         let ready = |state: &DurableState| durable_seq(state, pending.ordinal);
         pending.shared.wait_until(None, ready).unwrap_or(Err(AuditError::ShutDown))
     }

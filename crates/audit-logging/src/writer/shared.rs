@@ -129,6 +129,8 @@ pub(crate) struct Shared {
     pub durable_changed: Condvar,
     /// Set when the tally of refusals is not empty, so the writer checks it without a lock.
     pub losses_pending: AtomicBool,
+    /// Set while a flush request is in the control channel, so waiters send at most one.
+    pub flush_pending: AtomicBool,
     /// Set while free space is below the reserve; `disk_free` holds the last reading.
     pub disk_low: AtomicBool,
     pub disk_free: AtomicU64,
@@ -165,6 +167,7 @@ impl Shared {
             }),
             durable_changed: Condvar::new(),
             losses_pending: AtomicBool::new(false),
+            flush_pending: AtomicBool::new(false),
             disk_low: AtomicBool::new(false),
             disk_free: AtomicU64::new(u64::MAX),
         }

@@ -151,7 +151,10 @@ impl Writer {
 
     fn handle(&mut self, control: Control) {
         match control {
-            Control::Flush => self.flush_requested = true,
+            Control::Flush => {
+                self.settings.shared.flush_pending.store(false, Ordering::Release);
+                self.flush_requested = true;
+            }
             Control::Wake => {}
             Control::Shutdown => self.shutting_down = true,
         }
