@@ -44,8 +44,22 @@ impl Receipt {
         if !pending.shared.flush_pending.swap(true, std::sync::atomic::Ordering::AcqRel) {
             let _ = pending.control.send(Control::Flush);
         }
-        let ready = |state: &DurableState| durable_seq(state, pending.ordinal);
-        pending.shared.wait_until(None, ready).unwrap_or(Err(AuditError::ShutDown))
+        let mut registered = false;
+        loop {
+            {
+                let mut state = lock(&pending.shared.durable);
+                if let Some(result) = durable_seq(&state, pending.ordinal) {
+                    return result;
+                }
+                // The writer removes the entry only when it wakes this thread for good, so
+                // after a spurious wake-up the entry is still there.
+                if !registered {
+                    state.parked.push((pending.ordinal, std::thread::current()));
+                    registered = true;
+                }
+            }
+            std::thread::park();
+        }
     }
 
     /// Returns true once the event is durable, without blocking.

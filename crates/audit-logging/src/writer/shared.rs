@@ -109,6 +109,10 @@ pub(crate) struct DurableState {
     pub stopped: bool,
     /// Async waiters to wake at the next change.
     pub wakers: Vec<Waker>,
+    /// Threads blocked in `Receipt::wait`, with the ordinal each waits for. Each is woken
+    /// alone once its ordinal is durable (or the writer fails or stops), so an fsync wakes only
+    /// the waiters it satisfies and none of them has to take this lock to find out.
+    pub parked: Vec<(u64, std::thread::Thread)>,
 }
 
 impl DurableState {
@@ -164,6 +168,7 @@ impl Shared {
                 failure: None,
                 stopped: false,
                 wakers: Vec::new(),
+                parked: Vec::new(),
             }),
             durable_changed: Condvar::new(),
             losses_pending: AtomicBool::new(false),
@@ -175,11 +180,23 @@ impl Shared {
 
     /// Applies `update` to the durable state and wakes every waiter.
     pub(crate) fn publish(&self, update: impl FnOnce(&mut DurableState)) {
-        let wakers = {
+        let (wakers, ready) = {
             let mut state = lock(&self.durable);
             update(&mut state);
-            std::mem::take(&mut state.wakers)
+            let everyone = state.failure.is_some() || state.stopped;
+            let durable = state.durable_items;
+            let ready: Vec<std::thread::Thread> = if everyone {
+                state.parked.drain(..).map(|(_, thread)| thread).collect()
+            } else {
+                let (ready, waiting) = std::mem::take(&mut state.parked).into_iter().partition(|(ordinal, _)| *ordinal <= durable);
+                state.parked = waiting;
+                ready.into_iter().map(|(_, thread): (u64, std::thread::Thread)| thread).collect()
+            };
+            (std::mem::take(&mut state.wakers), ready)
         };
+        for thread in ready {
+            thread.unpark();
+        }
         self.durable_changed.notify_all();
         for waker in wakers {
             waker.wake();
