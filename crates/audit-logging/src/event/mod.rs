@@ -27,6 +27,7 @@ pub enum AuditEvent {
     /// A principal authenticated.
     AuthSuccess {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who authenticated.
         actor: ActorInfo,
@@ -40,6 +41,7 @@ pub enum AuditEvent {
     /// An authentication attempt failed. Critical.
     AuthFailure {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// User name presented, if any.
         attempted_user: Option<String>,
@@ -55,6 +57,7 @@ pub enum AuditEvent {
     /// An access token was issued.
     TokenCreated {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who created it.
         actor: ActorInfo,
@@ -68,6 +71,7 @@ pub enum AuditEvent {
     /// An access token was revoked. Critical.
     TokenRevoked {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who revoked it.
         actor: ActorInfo,
@@ -81,6 +85,7 @@ pub enum AuditEvent {
     /// An action on a resource was allowed.
     AuthorizationGranted {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who asked.
         actor: ActorInfo,
@@ -92,6 +97,7 @@ pub enum AuditEvent {
     /// An action on a resource was denied.
     AuthorizationDenied {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who asked.
         actor: ActorInfo,
@@ -105,6 +111,7 @@ pub enum AuditEvent {
     /// A subject's permissions changed.
     PermissionChanged {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who changed them.
         actor: ActorInfo,
@@ -120,6 +127,7 @@ pub enum AuditEvent {
     /// A pool was created.
     PoolCreated {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who created it.
         actor: ActorInfo,
@@ -137,6 +145,7 @@ pub enum AuditEvent {
     /// A pool was deleted.
     PoolDeleted {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who deleted it.
         actor: ActorInfo,
@@ -154,6 +163,7 @@ pub enum AuditEvent {
     /// A pool's settings changed.
     PoolModified {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who changed it.
         actor: ActorInfo,
@@ -165,6 +175,7 @@ pub enum AuditEvent {
     /// A node joined.
     NodeRegistered {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who registered it.
         actor: ActorInfo,
@@ -180,6 +191,7 @@ pub enum AuditEvent {
     /// A node left.
     NodeDeregistered {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who removed it.
         actor: ActorInfo,
@@ -193,6 +205,7 @@ pub enum AuditEvent {
     /// An inference task was submitted.
     TaskSubmitted {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who submitted it.
         actor: ActorInfo,
@@ -210,6 +223,7 @@ pub enum AuditEvent {
     /// An inference task finished.
     TaskCompleted {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Task identifier.
         task_id: String,
@@ -225,6 +239,7 @@ pub enum AuditEvent {
     /// An inference task was canceled.
     TaskCanceled {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who canceled it.
         actor: ActorInfo,
@@ -238,6 +253,7 @@ pub enum AuditEvent {
     /// A model shard was sealed in VRAM.
     VramSealed {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Shard identifier.
         shard_id: String,
@@ -253,6 +269,7 @@ pub enum AuditEvent {
     /// A seal was checked and matched.
     SealVerified {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Shard identifier.
         shard_id: String,
@@ -262,6 +279,7 @@ pub enum AuditEvent {
     /// A seal was checked and did not match. Critical.
     SealVerificationFailed {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Shard identifier.
         shard_id: String,
@@ -279,6 +297,7 @@ pub enum AuditEvent {
     /// VRAM was allocated.
     VramAllocated {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Bytes requested.
         requested_bytes: usize,
@@ -296,6 +315,7 @@ pub enum AuditEvent {
     /// A VRAM allocation failed.
     VramAllocationFailed {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Bytes requested.
         requested_bytes: usize,
@@ -311,6 +331,7 @@ pub enum AuditEvent {
     /// VRAM was released.
     VramDeallocated {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Shard identifier.
         shard_id: String,
@@ -328,6 +349,7 @@ pub enum AuditEvent {
     /// A client exceeded a rate limit.
     RateLimitExceeded {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Client address.
         ip: IpAddr,
@@ -343,6 +365,7 @@ pub enum AuditEvent {
     /// A path with traversal components was rejected. Critical.
     PathTraversalAttempt {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who sent it.
         actor: ActorInfo,
@@ -354,6 +377,7 @@ pub enum AuditEvent {
     /// An invalid token was presented. Critical.
     InvalidTokenUsed {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Client address.
         ip: IpAddr,
@@ -365,6 +389,7 @@ pub enum AuditEvent {
     /// A policy was violated. Critical.
     PolicyViolation {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Policy name.
         policy: String,
@@ -382,6 +407,7 @@ pub enum AuditEvent {
     /// Behaviour flagged as suspicious. Critical.
     SuspiciousActivity {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Who acted.
         actor: ActorInfo,
@@ -395,6 +421,7 @@ pub enum AuditEvent {
     /// A hash check on a resource failed. Critical.
     IntegrityViolation {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Kind of resource.
         resource_type: String,
@@ -414,6 +441,7 @@ pub enum AuditEvent {
     /// A model failed validation and was rejected. Critical.
     MalformedModelRejected {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Model reference.
         model_ref: String,
@@ -429,6 +457,7 @@ pub enum AuditEvent {
     /// A resource limit was exceeded. Critical.
     ResourceLimitViolation {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Kind of resource.
         resource_type: String,
@@ -450,6 +479,7 @@ pub enum AuditEvent {
     /// An inference ran on a customer's behalf.
     InferenceExecuted {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Customer identifier.
         customer_id: String,
@@ -467,6 +497,7 @@ pub enum AuditEvent {
     /// A model was read.
     ModelAccessed {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Customer identifier.
         customer_id: String,
@@ -480,6 +511,7 @@ pub enum AuditEvent {
     /// Customer data was deleted.
     DataDeleted {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Customer identifier.
         customer_id: String,
@@ -493,6 +525,7 @@ pub enum AuditEvent {
     /// A GDPR data access request was received.
     GdprDataAccessRequest {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Customer identifier.
         customer_id: String,
@@ -504,6 +537,7 @@ pub enum AuditEvent {
     /// Customer data was exported under GDPR.
     GdprDataExport {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Customer identifier.
         customer_id: String,
@@ -517,6 +551,7 @@ pub enum AuditEvent {
     /// A GDPR erasure request was completed.
     GdprRightToErasure {
         /// When it happened.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Customer identifier.
         customer_id: String,
@@ -531,6 +566,7 @@ pub enum AuditEvent {
     /// example) or an application with its own vocabulary.
     External {
         /// When the event happened at its source.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
         /// Where it came from, such as `auditd` or an application name.
         source: String,

@@ -8,6 +8,8 @@ mod header;
 mod record;
 mod time;
 
+pub(crate) use time::serialize_rfc3339;
+
 pub use hash::Hash;
 pub use header::SegmentHeader;
 pub use record::{RecordBody, StoredRecord, SystemEvent};
