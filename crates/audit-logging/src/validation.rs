@@ -18,8 +18,10 @@ use crate::error::AuditError;
 use crate::event::AuditEvent;
 use crate::limits::{MAX_EVENT_BYTES, MAX_JSON_DEPTH, MAX_LIST_ITEMS, MAX_STRING_CHARS};
 
-/// Field names whose values are prose and may contain TAB, LF and CR.
-const FREE_TEXT_FIELDS: &[&str] = &["reason", "details", "violation", "validation_error", "changes"];
+/// Returns true for field names whose values are prose and may contain TAB, LF and CR.
+fn is_free_text_field(name: &str) -> bool {
+    matches!(name, "reason" | "details" | "violation" | "validation_error" | "changes")
+}
 
 /// Upper bound of the encoded size of a value formatted through `Display`: an RFC 3339
 /// timestamp with nanoseconds and an offset is 35 bytes plus quotes.
@@ -31,8 +33,17 @@ const SCALAR_BYTES: usize = 24;
 /// Validates `event`, returning [`AuditError::InvalidInput`] naming the first offending field,
 /// or on success an upper bound of its encoded size in bytes.
 pub(crate) fn validate_event(event: &AuditEvent) -> Result<usize, AuditError> {
-    let mut checker = Checker { path: Vec::with_capacity(8), encoded_bytes: 0, free_text_depth: 0 };
-    event.serialize(&mut checker).map_err(|Invalid(message)| AuditError::InvalidInput(message))?;
+    // The first pass keeps no field path, which is most of its cost; only when it finds a
+    // problem does a second pass track the path to name the field.
+    let mut checker = Checker::new(false);
+    if let Err(Invalid(first)) = event.serialize(&mut checker) {
+        let mut named = Checker::new(true);
+        let message = match event.serialize(&mut named) {
+            Err(Invalid(message)) => message,
+            Ok(()) => first,
+        };
+        return Err(AuditError::InvalidInput(message));
+    }
     if checker.encoded_bytes > MAX_EVENT_BYTES {
         return Err(AuditError::InvalidInput(format!(
             "event is too large: up to {} bytes encoded, limit {MAX_EVENT_BYTES}",
@@ -49,7 +60,7 @@ pub fn check_text(field: &str, value: &str, free_text: bool) -> Result<(), Audit
 
 fn check_str(value: &str, free_text: bool) -> Result<(), String> {
     // Fast path: printable ASCII only, and few enough bytes that the character limit holds.
-    if value.len() <= MAX_STRING_CHARS && value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if value.len() <= MAX_STRING_CHARS && is_printable_ascii(value.as_bytes()) {
         return Ok(());
     }
     let mut count = 0usize;
@@ -63,6 +74,28 @@ fn check_str(value: &str, free_text: bool) -> Result<(), String> {
         return Err(format!("string has {count} characters, limit {MAX_STRING_CHARS}"));
     }
     Ok(())
+}
+
+/// Returns true if every byte is in 0x20..=0x7E, testing eight bytes at a time. It may return
+/// false for some printable text (the caller then checks character by character), but never
+/// true for text with any other byte.
+fn is_printable_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // A byte below 0x20 borrows into its high bit; a byte of 0x7F or more has or gets its
+        // high bit set by adding one. Carries only ever add false alarms.
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x;
+        let delete_or_high = x.wrapping_add(ONES) | x;
+        if (below_space | delete_or_high) & HIGH != 0 {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|b| (0x20..0x7f).contains(b))
 }
 
 fn forbidden_kind(c: char, free_text: bool) -> Option<&'static str> {
@@ -85,7 +118,11 @@ enum Segment {
 }
 
 struct Checker {
+    /// The field path, kept only when `track_path` is set.
     path: Vec<Segment>,
+    track_path: bool,
+    /// Nesting depth of the current value.
+    depth: usize,
     encoded_bytes: usize,
     /// How many fields on the current path are free text; strings below any of them may
     /// contain TAB, LF and CR.
@@ -110,6 +147,24 @@ impl ser::Error for Invalid {
 }
 
 impl Checker {
+    fn new(track_path: bool) -> Checker {
+        Checker { path: Vec::new(), track_path, depth: 0, encoded_bytes: 0, free_text_depth: 0 }
+    }
+
+    fn push(&mut self, segment: Segment) {
+        self.depth += 1;
+        if self.track_path {
+            self.path.push(segment);
+        }
+    }
+
+    fn pop(&mut self) {
+        self.depth -= 1;
+        if self.track_path {
+            self.path.pop();
+        }
+    }
+
     fn path_string(&self) -> String {
         let mut out = String::new();
         for segment in &self.path {
@@ -139,8 +194,7 @@ impl Checker {
     }
 
     fn enter(&mut self, len: Option<usize>) -> Result<(), Invalid> {
-        let depth = self.path.len();
-        if depth >= MAX_JSON_DEPTH {
+        if self.depth >= MAX_JSON_DEPTH {
             return Err(self.fail(format!("nesting deeper than {MAX_JSON_DEPTH} levels")));
         }
         if let Some(len) = len {
@@ -169,19 +223,19 @@ impl Checker {
         if index >= MAX_LIST_ITEMS {
             return Err(self.fail(format!("more than {MAX_LIST_ITEMS} items")));
         }
-        self.path.push(Segment::Index(index));
+        self.push(Segment::Index(index));
         let result = value.serialize(&mut *self);
-        self.path.pop();
+        self.pop();
         result
     }
 
     fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Invalid> {
         self.encoded_bytes += key.len() + 3;
-        let free_text = FREE_TEXT_FIELDS.contains(&key);
+        let free_text = is_free_text_field(key);
         self.free_text_depth += usize::from(free_text);
-        self.path.push(Segment::Field(key));
+        self.push(Segment::Field(key));
         let result = value.serialize(&mut *self);
-        self.path.pop();
+        self.pop();
         self.free_text_depth -= usize::from(free_text);
         result
     }
@@ -509,22 +563,19 @@ impl ser::SerializeMap for Compound<'_> {
         let key = key.serialize(KeyCapture).map_err(|e| self.checker.fail(e))?;
         // Keys are names, never prose: control characters are rejected even in free-text maps.
         let checked = check_str(&key, false);
-        self.checker.path.push(Segment::Key(key));
+        let key_len = key.len();
+        self.checker.push(Segment::Key(key));
         if let Err(reason) = checked {
             let error = self.checker.fail(format!("key {reason}"));
-            self.checker.path.pop();
+            self.checker.pop();
             return Err(error);
         }
-        let key_len = match self.checker.path.last() {
-            Some(Segment::Key(k)) => k.len(),
-            _ => 0,
-        };
         self.checker.encoded_bytes += 2 * key_len + 3;
         Ok(())
     }
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Invalid> {
         let result = value.serialize(&mut *self.checker);
-        self.checker.path.pop();
+        self.checker.pop();
         result
     }
     fn end(self) -> Result<(), Invalid> {
@@ -581,6 +632,21 @@ mod tests {
 
     fn canceled(reason: &str) -> AuditEvent {
         AuditEvent::TaskCanceled { timestamp: Utc::now(), actor: actor("alice", None), task_id: "t1".into(), reason: reason.into() }
+    }
+
+    #[test]
+    fn printable_ascii_check_matches_byte_rule() {
+        for length in 0..40 {
+            let clean: Vec<u8> = (0..length).map(|i| 0x20 + (i * 7 % 95) as u8).collect();
+            assert!(is_printable_ascii(&clean), "{clean:?}");
+            for position in 0..length {
+                for bad in [0x00, 0x09, 0x1f, 0x7f, 0x80, 0xc3, 0xff] {
+                    let mut dirty = clean.clone();
+                    dirty[position] = bad;
+                    assert!(!is_printable_ascii(&dirty), "byte {bad:#x} at {position} of {length}");
+                }
+            }
+        }
     }
 
     #[test]

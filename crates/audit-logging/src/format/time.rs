@@ -12,20 +12,21 @@ use serde::Serializer;
 /// It goes through `collect_str`, as chrono's own `Serialize` does, so that the event
 /// validator can count a timestamp without checking its characters (see `validation.rs`).
 pub(crate) fn serialize_rfc3339<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    let mut buf = [0u8; 32];
-    match format_rfc3339(time, &mut buf) {
-        Some(text) => serializer.collect_str(&Preformatted(text)),
-        // Leap seconds and years outside 0..=9999 take chrono's own path.
-        None => serializer.collect_str(&time.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-    }
+    serializer.collect_str(&Rfc3339(time))
 }
 
-/// Text already formatted, shown as it is.
-struct Preformatted<'a>(&'a str);
+/// Formats a timestamp only when displayed, so a serializer that never displays it (the
+/// validator) pays nothing.
+struct Rfc3339<'a>(&'a DateTime<Utc>);
 
-impl std::fmt::Display for Preformatted<'_> {
+impl std::fmt::Display for Rfc3339<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
+        let mut buf = [0u8; 32];
+        match format_rfc3339(self.0, &mut buf) {
+            Some(text) => f.write_str(text),
+            // Leap seconds and years outside 0..=9999 take chrono's own path.
+            None => f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+        }
     }
 }
 
