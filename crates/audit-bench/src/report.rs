@@ -184,7 +184,7 @@ fn drain_rows(section: &Result<Vec<DrainResult>, String>, rows: &mut Vec<[String
         let cpu_note = if drain.idle_seen { "" } else { ", includes the final fsync because the writer was never seen idle" };
         let fsync = match drain.fsync_every {
             Some(size) => format!("fsync every {size} events or 1 s"),
-            None => "no fsync until the final flush".into(),
+            None => "no fsync by event count or time (the writer still fsyncs every 8 MiB it keeps unsynced)".into(),
         };
         rows.push([
             format!("{name}, {fsync} ({} events)", drain.events),
@@ -212,7 +212,7 @@ fn drain_rows(section: &Result<Vec<DrainResult>, String>, rows: &mut Vec<[String
     }
     if let Some(drain) = drains.iter().find(|drain| drain.fsync_every.is_none()) {
         targets.push(Target {
-            goal: "Batched writer ≥ 1M events/s into the page cache (no fsync during the drain)".into(),
+            goal: "Batched writer ≥ 1M events/s into the page cache (fsync only every 8 MiB)".into(),
             measured: format!("{} events/s ({:.2}× the target)", rate(drain.drain_events_per_sec), drain.drain_events_per_sec / 1e6),
             met: drain.failures == 0 && drain.drain_events_per_sec >= 1e6,
         });
@@ -324,7 +324,7 @@ fn verify_rows(section: &Result<VerifyResult, String>, rows: &mut Vec<[String; 4
             );
             rows.push([name.into(), result, reference, format!("{ratio:.2}× openssl")]);
             targets.push(Target {
-                goal: "verify ≥ 0.8× `openssl dgst -sha256` (one core each)".into(),
+                goal: "verify (all cores) ≥ 0.8× `openssl dgst -sha256` (one core)".into(),
                 measured: format!("{ratio:.2}× ({:.0} of {:.0} MB/s)", verify.verify_bytes_per_sec() / MB, openssl / MB),
                 met: ratio >= 0.8,
             });

@@ -59,6 +59,7 @@ impl Receipt {
                 }
             }
             std::thread::park();
+            pending.shared.wake_cascade();
         }
     }
 

@@ -152,15 +152,34 @@ fn prepare(block: &[u8], service_id: &str, workers: usize) -> Vec<PreparedLine> 
 
 fn prepare_part(block: &[u8], (start, end): (usize, usize), service_id: &str) -> Vec<PreparedLine> {
     let mut lines = Vec::with_capacity((end - start) / 256);
+    let part = &block[..end];
     let mut line_start = start;
-    for (index, &byte) in block[start..end].iter().enumerate() {
-        if byte == b'\n' {
-            let line_end = start + index;
-            lines.push(((line_start, line_end), prepare_line(&block[line_start..line_end], service_id)));
-            line_start = line_end + 1;
-        }
+    while let Some(line_end) = find_newline(part, line_start) {
+        lines.push(((line_start, line_end), prepare_line(&block[line_start..line_end], service_id)));
+        line_start = line_end + 1;
     }
     lines
+}
+
+/// Returns the index of the first `\n` at or after `from`, testing eight bytes at a time.
+fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const NEWLINES: u64 = ONES * b'\n' as u64;
+    let mut index = from;
+    while index + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[index..index + 8]);
+        // A zero byte in `x` marks a newline. The lowest flagged byte is always a real zero
+        // (borrows only add flags above it), and the words are read little-endian.
+        let x = u64::from_le_bytes(word) ^ NEWLINES;
+        let flags = x.wrapping_sub(ONES) & !x & HIGH;
+        if flags != 0 {
+            return Some(index + (flags.trailing_zeros() / 8) as usize);
+        }
+        index += 8;
+    }
+    bytes[index.min(bytes.len())..].iter().position(|&b| b == b'\n').map(|p| index + p)
 }
 
 fn unprepared(block: &[u8]) -> Vec<PreparedLine> {
@@ -178,6 +197,21 @@ fn prepare_line(line: &[u8], service_id: &str) -> Option<Prepared> {
     }
     let computed = Hash::of(hashed);
     computed.ct_eq(&stored).then_some(Prepared { seq: fields.seq, prev_hash: fields.prev_hash, hash: stored })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_newline;
+
+    #[test]
+    fn find_newline_matches_a_plain_scan() {
+        let text: Vec<u8> = (0..200u32).map(|i| if i % 13 == 5 || i % 29 == 0 { b'\n' } else { b'a' + (i % 26) as u8 }).collect();
+        for from in 0..text.len() {
+            let expected = text[from..].iter().position(|&b| b == b'\n').map(|p| from + p);
+            assert_eq!(find_newline(&text, from), expected, "from {from}");
+        }
+        assert_eq!(find_newline(b"\x0a\x0b\x09\x8a\x00\xff\x0a\x0a\x0a", 1), Some(6));
+    }
 }
 
 impl ChainCursor {

@@ -133,12 +133,18 @@ pub(crate) struct Shared {
     pub durable_changed: Condvar,
     /// Set when the tally of refusals is not empty, so the writer checks it without a lock.
     pub losses_pending: AtomicBool,
+    /// Receipt waiters made durable but not yet woken; each woken waiter wakes up to
+    /// [`CASCADE_FAN_OUT`] more.
+    pub cascade: Mutex<Vec<std::thread::Thread>>,
     /// Set while a flush request is in the control channel, so waiters send at most one.
     pub flush_pending: AtomicBool,
     /// Set while free space is below the reserve; `disk_free` holds the last reading.
     pub disk_low: AtomicBool,
     pub disk_free: AtomicU64,
 }
+
+/// Threads each woken waiter wakes in turn.
+pub(crate) const CASCADE_FAN_OUT: usize = 2;
 
 /// Locks a mutex, ignoring poisoning: no code panics while holding these locks, and the state
 /// they guard stays consistent between statements.
@@ -172,6 +178,7 @@ impl Shared {
             }),
             durable_changed: Condvar::new(),
             losses_pending: AtomicBool::new(false),
+            cascade: Mutex::new(Vec::new()),
             flush_pending: AtomicBool::new(false),
             disk_low: AtomicBool::new(false),
             disk_free: AtomicU64::new(u64::MAX),
@@ -194,12 +201,29 @@ impl Shared {
             };
             (std::mem::take(&mut state.wakers), ready)
         };
-        for thread in ready {
+        // Waking a thread costs the waker a system call. The writer wakes two and leaves the
+        // rest to them (`wake_cascade`), so it can start its next batch at once.
+        let mut ready = ready.into_iter();
+        let first: Vec<std::thread::Thread> = ready.by_ref().take(CASCADE_FAN_OUT).collect();
+        lock(&self.cascade).extend(ready);
+        for thread in first {
             thread.unpark();
         }
         self.durable_changed.notify_all();
         for waker in wakers {
             waker.wake();
+        }
+    }
+
+    /// Wakes up to [`CASCADE_FAN_OUT`] receipt waiters that the writer left for others to wake.
+    pub(crate) fn wake_cascade(&self) {
+        let next: Vec<std::thread::Thread> = {
+            let mut cascade = lock(&self.cascade);
+            let keep = cascade.len().saturating_sub(CASCADE_FAN_OUT);
+            cascade.split_off(keep)
+        };
+        for thread in next {
+            thread.unpark();
         }
     }
 
