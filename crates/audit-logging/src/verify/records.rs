@@ -199,6 +199,13 @@ fn prepare_line(line: &[u8], service_id: &str) -> Option<Prepared> {
     computed.ct_eq(&stored).then_some(Prepared { seq: fields.seq, prev_hash: fields.prev_hash, hash: stored })
 }
 
+impl ChainCursor {
+    /// Returns true if a prepared line is the next record of the chain.
+    fn follows(&self, prepared: &Prepared) -> bool {
+        prepared.seq == self.next_seq && prepared.prev_hash.ct_eq(&self.prev_hash)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::find_newline;
@@ -211,12 +218,5 @@ mod tests {
             assert_eq!(find_newline(&text, from), expected, "from {from}");
         }
         assert_eq!(find_newline(b"\x0a\x0b\x09\x8a\x00\xff\x0a\x0a\x0a", 1), Some(6));
-    }
-}
-
-impl ChainCursor {
-    /// Returns true if a prepared line is the next record of the chain.
-    fn follows(&self, prepared: &Prepared) -> bool {
-        prepared.seq == self.next_seq && prepared.prev_hash.ct_eq(&self.prev_hash)
     }
 }
