@@ -185,7 +185,9 @@ impl Shared {
         }
     }
 
-    /// Applies `update` to the durable state and wakes every waiter.
+    /// Applies `update` to the durable state and wakes the waiters it satisfies: condition
+    /// and async waiters directly, and receipt waiters two at a time, each woken one waking
+    /// two more (see `wake_cascade`).
     pub(crate) fn publish(&self, update: impl FnOnce(&mut DurableState)) {
         let (wakers, ready) = {
             let mut state = lock(&self.durable);
