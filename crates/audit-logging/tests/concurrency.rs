@@ -136,3 +136,32 @@ fn full_queue_refuses_without_leaving_a_gap() {
     assert_eq!(report.last_seq, Some(records.len() as u64 - 1));
     assert_eq!(common::assert_intact(dir.path()), records.len() as u64);
 }
+
+#[test]
+fn many_waiting_receipts_all_wake() {
+    const WAITERS: usize = 32;
+    const EACH: usize = 150;
+    let dir = tempfile::tempdir().unwrap();
+    let logger = Arc::new(common::open(dir.path()));
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let start = Arc::new(Barrier::new(WAITERS));
+    for thread in 0..WAITERS {
+        let logger = Arc::clone(&logger);
+        let start = Arc::clone(&start);
+        let done = done_tx.clone();
+        std::thread::spawn(move || {
+            start.wait();
+            for index in 0..EACH {
+                logger.emit_durable(common::event(thread, index)).unwrap().wait().unwrap();
+            }
+            done.send(()).unwrap();
+        });
+    }
+    // A lost wake-up would leave a waiter parked for ever; fail instead of hanging the suite.
+    for finished in 0..WAITERS {
+        if done_rx.recv_timeout(std::time::Duration::from_secs(120)).is_err() {
+            panic!("only {finished} of {WAITERS} waiters finished: a wake-up was lost");
+        }
+    }
+    assert_eq!(logger.flush_blocking().unwrap(), Some((WAITERS * EACH - 1) as u64));
+}

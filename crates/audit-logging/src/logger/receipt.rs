@@ -49,6 +49,12 @@ impl Receipt {
             {
                 let mut state = lock(&pending.shared.durable);
                 if let Some(result) = durable_seq(&state, pending.ordinal) {
+                    drop(state);
+                    // Pass wake-ups on even when this thread did not need one (it may have
+                    // woken early, or never slept): other waiters may be queued behind it.
+                    if registered {
+                        pending.shared.wake_cascade();
+                    }
                     return result;
                 }
                 // The writer removes the entry only when it wakes this thread for good, so

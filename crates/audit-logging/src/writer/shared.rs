@@ -189,25 +189,24 @@ impl Shared {
     /// and async waiters directly, and receipt waiters two at a time, each woken one waking
     /// two more (see `wake_cascade`).
     pub(crate) fn publish(&self, update: impl FnOnce(&mut DurableState)) {
-        let (wakers, ready) = {
+        let (wakers, first) = {
             let mut state = lock(&self.durable);
             update(&mut state);
             let everyone = state.failure.is_some() || state.stopped;
             let durable = state.durable_items;
-            let ready: Vec<std::thread::Thread> = if everyone {
-                state.parked.drain(..).map(|(_, thread)| thread).collect()
-            } else {
-                let (ready, waiting) = std::mem::take(&mut state.parked).into_iter().partition(|(ordinal, _)| *ordinal <= durable);
-                state.parked = waiting;
-                ready.into_iter().map(|(_, thread): (u64, std::thread::Thread)| thread).collect()
-            };
-            (std::mem::take(&mut state.wakers), ready)
+            let (ready, waiting): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut state.parked).into_iter().partition(|(ordinal, _)| everyone || *ordinal <= durable);
+            state.parked = waiting;
+            // Waking a thread costs the waker a system call. The writer wakes two and leaves
+            // the rest to them (`wake_cascade`), so it can start its next batch at once. The
+            // rest are queued before this lock is released: a waiter that sees itself durable
+            // then always finds them, and its own `wake_cascade` passes the wake-ups on even
+            // if it woke early on its own.
+            let mut ready = ready.into_iter().map(|(_, thread)| thread);
+            let first: Vec<std::thread::Thread> = ready.by_ref().take(CASCADE_FAN_OUT).collect();
+            lock(&self.cascade).extend(ready);
+            (std::mem::take(&mut state.wakers), first)
         };
-        // Waking a thread costs the waker a system call. The writer wakes two and leaves the
-        // rest to them (`wake_cascade`), so it can start its next batch at once.
-        let mut ready = ready.into_iter();
-        let first: Vec<std::thread::Thread> = ready.by_ref().take(CASCADE_FAN_OUT).collect();
-        lock(&self.cascade).extend(ready);
         for thread in first {
             thread.unpark();
         }
@@ -216,6 +215,7 @@ impl Shared {
             waker.wake();
         }
     }
+
 
     /// Wakes up to [`CASCADE_FAN_OUT`] receipt waiters that the writer left for others to wake.
     pub(crate) fn wake_cascade(&self) {
