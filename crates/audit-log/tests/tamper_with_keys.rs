@@ -115,14 +115,14 @@ fn edit_lines(path: &Path, edit: impl FnOnce(&mut Vec<String>)) {
     std::fs::write(path, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
 }
 
-/// The first segment problem as (file name, line, reason).
+/// Returns the first segment problem as (file name, line, reason).
 fn segment_problem(report: &Value) -> (String, u64, String) {
     let segment = report["segments"].as_array().unwrap().iter().find(|s| !s["problem"].is_null()).expect("no segment problem");
     let file = Path::new(segment["file"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
     (file, segment["problem"]["line"].as_u64().unwrap(), segment["problem"]["reason"].as_str().unwrap().to_owned())
 }
 
-/// The checkpoint problems as (file name, reason).
+/// Returns the checkpoint problems as (file name, reason).
 fn checkpoint_problems(report: &Value) -> Vec<(String, String)> {
     report["checkpoints"]
         .as_array()
@@ -170,7 +170,8 @@ fn tamper_matrix_is_detected_and_located() {
     assert_eq!(status, 0, "{report:#}");
     let all_segments = segments(&fixture.log());
     let all_checkpoints = checkpoints(&fixture.log());
-    assert!(all_segments.len() >= 6 && all_checkpoints.len() >= 8, "{} segments, {} checkpoints", all_segments.len(), all_checkpoints.len());
+    assert!(all_segments.len() >= 6, "{} segments", all_segments.len());
+    assert!(all_checkpoints.len() >= 8, "{} checkpoints", all_checkpoints.len());
 
     // A flipped byte: hash mismatch at its line.
     let log = fixture.copy("flip");
@@ -248,7 +249,7 @@ fn tamper_matrix_is_detected_and_located() {
     assert!(problems.iter().all(|(_, reason)| reason.contains("records were removed from the end")), "{problems:?}");
 
     // Tail cut after the last checkpoint: records appended without a checkpoint are unsealed,
-    // and cutting them cannot be told from never having written them; --require-seal fails.
+    // and cutting them cannot be distinguished from never having written them; --require-seal fails.
     let log = fixture.copy("tail-cut-after");
     let files = auditd_files();
     let appended = audit_log(&[

@@ -119,7 +119,7 @@ pub const DEFAULT_DISK_WARN_BELOW: u64 = 1024 * 1024 * 1024;
 /// for the records that report the refusals.
 pub const DEFAULT_DISK_RESERVE: u64 = 64 * 1024 * 1024;
 
-/// What `emit` does when the queue is full.
+/// Behaviour of `emit` when the queue is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum OverflowPolicy {
@@ -136,7 +136,7 @@ pub enum OverflowPolicy {
     DropAndRecord,
 }
 
-/// What the logger does after a write or fsync error, while the writer retries.
+/// Behaviour of the logger after a write or fsync error, while the writer retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum FailurePolicy {
@@ -155,9 +155,9 @@ pub struct LoggerOptions {
     pub queue_capacity: usize,
     /// Bytes the queue holds, counted as an upper bound of each event's encoded size.
     pub queue_bytes: usize,
-    /// What `emit` does when the queue is full.
+    /// Behaviour of `emit` when the queue is full.
     pub overflow: OverflowPolicy,
-    /// What the logger does after a write or fsync error.
+    /// Behaviour of the logger after a write or fsync error.
     pub on_failure: FailurePolicy,
     /// Wait between recovery attempts after a write or fsync error.
     pub retry_interval: Duration,

@@ -44,7 +44,7 @@ pub enum AuditError {
     Locked {
         /// The log directory.
         dir: PathBuf,
-        /// What the lock file says about its holder, such as `pid 1234`.
+        /// Content of the lock file, naming its holder, such as `pid 1234`.
         holder: Option<String>,
     },
 
@@ -62,10 +62,10 @@ pub enum AuditError {
     },
 
     /// The writer thread hit an error and stopped accepting events. Events not yet durable when
-    /// this happened may be lost; the reason says which operation failed.
+    /// this happened may be lost; the reason names the operation that failed.
     #[error("audit writer failed: {reason}")]
     WriterFailed {
-        /// What failed, with the path concerned.
+        /// Description of the failure, with the path concerned.
         reason: String,
     },
 

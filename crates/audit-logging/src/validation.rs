@@ -669,7 +669,7 @@ mod tests {
     }
 
     #[test]
-    fn newline_allowed_in_free_text_but_not_in_identifier() {
+    fn newline_only_in_free_text() {
         validate_event(&canceled("line one\r\nline two\tend")).unwrap();
         let event = AuditEvent::SealVerified { timestamp: Utc::now(), shard_id: "a\nb".into(), worker_id: "w".into() };
         let message = message(validate_event(&event));

@@ -1,6 +1,6 @@
 //! Crash harness: a child process emits with durable acknowledgements from several threads and
 //! is killed with SIGKILL at a random moment; the parent reopens the log (recovery), verifies
-//! it, and checks that every acknowledged sequence number holds the acknowledged event,
+//! it, and checks that every acknowledged sequence number contains the acknowledged event,
 //! exactly once.
 //!
 //! The child is this same test binary, re-run with `AUDIT_CRASH_CHILD_DIR` set. CI runs
@@ -24,7 +24,7 @@ use audit_logging::{AuditEvent, FlushMode, LoggerOptions, RotationPolicy};
 const CHILD_DIR_VAR: &str = "AUDIT_CRASH_CHILD_DIR";
 const CHILD_RUN_VAR: &str = "AUDIT_CRASH_RUN";
 const CHILD_THREADS: usize = 4;
-/// The child stops by itself after this long if nobody kills it.
+/// The child stops by itself after this long if it is not killed.
 const CHILD_LIFETIME: Duration = Duration::from_secs(20);
 
 fn open_log(dir: &Path) -> audit_logging::AuditLogger {

@@ -103,7 +103,7 @@ fn outage_records(records: &[StoredRecord]) -> Vec<u64> {
 }
 
 #[test]
-fn fsync_error_fails_closed_then_recovers_and_records_outage() {
+fn fsync_error_outage_recovered() {
     let dir = tempfile::tempdir().unwrap();
     let injector = FailFrom::new(IoOperation::Sync, 1, EIO);
     let logger = common::open_with(dir.path(), FlushMode::Immediate, RotationPolicy::Daily, options(injector.clone()));
@@ -135,7 +135,7 @@ fn fsync_error_fails_closed_then_recovers_and_records_outage() {
 }
 
 #[test]
-fn short_write_on_full_disk_is_cut_and_rewritten() {
+fn short_write_rewritten() {
     let dir = tempfile::tempdir().unwrap();
     let injector = FailFrom::short(3, 100);
     let logger = common::open_with(dir.path(), FlushMode::Immediate, RotationPolicy::Daily, options(injector.clone()));

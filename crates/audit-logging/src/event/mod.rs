@@ -29,7 +29,7 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who authenticated.
+        /// Actor that authenticated.
         actor: ActorInfo,
         /// The mechanism used.
         method: AuthMethod,
@@ -45,7 +45,7 @@ pub enum AuditEvent {
         timestamp: DateTime<Utc>,
         /// User name presented, if any.
         attempted_user: Option<String>,
-        /// Why it failed.
+        /// Reason for the failure.
         reason: String,
         /// Client address.
         ip: IpAddr,
@@ -59,7 +59,7 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who created it.
+        /// Actor that created it.
         actor: ActorInfo,
         /// Fingerprint of the token (never the token).
         token_fingerprint: String,
@@ -73,11 +73,11 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who revoked it.
+        /// Actor that revoked it.
         actor: ActorInfo,
         /// Fingerprint of the token.
         token_fingerprint: String,
-        /// Why it was revoked.
+        /// Reason for revoking.
         reason: String,
     },
 
@@ -87,7 +87,7 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who asked.
+        /// Actor that asked.
         actor: ActorInfo,
         /// The resource.
         resource: ResourceInfo,
@@ -99,13 +99,13 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who asked.
+        /// Actor that asked.
         actor: ActorInfo,
         /// The resource.
         resource: ResourceInfo,
         /// The action denied.
         action: String,
-        /// Why it was denied.
+        /// Reason for denying.
         reason: String,
     },
     /// A subject's permissions changed.
@@ -113,7 +113,7 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who changed them.
+        /// Actor that changed them.
         actor: ActorInfo,
         /// Whose permissions changed.
         subject: String,
@@ -129,7 +129,7 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who created it.
+        /// Actor that created it.
         actor: ActorInfo,
         /// Pool identifier.
         pool_id: String,
@@ -147,7 +147,7 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who deleted it.
+        /// Actor that deleted it.
         actor: ActorInfo,
         /// Pool identifier.
         pool_id: String,
@@ -155,7 +155,7 @@ pub enum AuditEvent {
         model_ref: String,
         /// Node that hosted the pool.
         node_id: String,
-        /// Why it was deleted.
+        /// Reason for deleting.
         reason: String,
         /// Replicas stopped.
         replicas_terminated: u32,
@@ -165,7 +165,7 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who changed it.
+        /// Actor that changed it.
         actor: ActorInfo,
         /// Pool identifier.
         pool_id: String,
@@ -177,7 +177,7 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who registered it.
+        /// Actor that registered it.
         actor: ActorInfo,
         /// Node identifier.
         node_id: String,
@@ -193,11 +193,11 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who removed it.
+        /// Actor that removed it.
         actor: ActorInfo,
         /// Node identifier.
         node_id: String,
-        /// Why it left.
+        /// Reason for leaving.
         reason: String,
         /// Pools that lost capacity.
         pools_affected: Vec<String>,
@@ -207,7 +207,7 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who submitted it.
+        /// Actor that submitted it.
         actor: ActorInfo,
         /// Task identifier.
         task_id: String,
@@ -241,11 +241,11 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who canceled it.
+        /// Actor that canceled it.
         actor: ActorInfo,
         /// Task identifier.
         task_id: String,
-        /// Why it was canceled.
+        /// Reason for canceling.
         reason: String,
     },
 
@@ -283,7 +283,7 @@ pub enum AuditEvent {
         timestamp: DateTime<Utc>,
         /// Shard identifier.
         shard_id: String,
-        /// Why the check failed.
+        /// Reason the check failed.
         reason: String,
         /// Digest recorded at sealing.
         expected_digest: String,
@@ -321,7 +321,7 @@ pub enum AuditEvent {
         requested_bytes: usize,
         /// Bytes free at the time.
         available_bytes: usize,
-        /// Why it failed.
+        /// Reason for the failure.
         reason: String,
         /// GPU device index.
         gpu_device: u32,
@@ -367,7 +367,7 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who sent it.
+        /// Actor that sent it.
         actor: ActorInfo,
         /// The path as received.
         attempted_path: String,
@@ -409,7 +409,7 @@ pub enum AuditEvent {
         /// When it happened.
         #[serde(serialize_with = "crate::format::serialize_rfc3339")]
         timestamp: DateTime<Utc>,
-        /// Who acted.
+        /// The actor.
         actor: ActorInfo,
         /// Kind of activity.
         activity_type: String,
@@ -517,7 +517,7 @@ pub enum AuditEvent {
         customer_id: String,
         /// Kinds of data deleted.
         data_types: Vec<String>,
-        /// Why it was deleted.
+        /// Reason for deleting.
         reason: String,
     },
 
@@ -529,7 +529,7 @@ pub enum AuditEvent {
         timestamp: DateTime<Utc>,
         /// Customer identifier.
         customer_id: String,
-        /// Who asked.
+        /// Actor that asked.
         requester: String,
         /// Data requested.
         scope: Vec<String>,
@@ -570,7 +570,7 @@ pub enum AuditEvent {
         timestamp: DateTime<Utc>,
         /// Where it came from, such as `auditd` or an application name.
         source: String,
-        /// Who acted (user name, uid or service account), as the source names it.
+        /// Actor (user name, uid or service account), as the source names it.
         actor: String,
         /// What was done, as the source names it (`USER_LOGIN`, `execve`, `delete`).
         action: String,

@@ -40,7 +40,7 @@ pub enum SystemEvent {
         /// Path of the saved copy, relative to the log directory.
         saved_as: String,
     },
-    /// Events were not accepted. They have no sequence numbers; this record stands where the
+    /// Events were not accepted. They have no sequence numbers. This record sits where the
     /// writer learned of them, and `verify` reports it as a declared gap.
     EventsLost {
         /// How many events.
@@ -66,7 +66,7 @@ pub enum SystemEvent {
     },
 }
 
-/// What a record carries: an event from a caller, or a record from the writer.
+/// Content of a record: an event from a caller, or a record from the writer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RecordBody {
     /// An event passed to `emit`.

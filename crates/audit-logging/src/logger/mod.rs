@@ -1,8 +1,10 @@
 //! The caller's side: [`AuditLogger`], which validates events and queues them for the writer.
 //!
-//! `emit` never blocks and needs no async runtime: it validates the event, takes the time,
-//! and pushes onto a bounded queue with a non-blocking push. A full queue returns
-//! [`AuditError::BufferFull`] at once; the event takes no sequence number, so no gap appears.
+//! `emit` needs no async runtime and waits for no I/O: it validates the event, takes the
+//! time, and pushes onto a bounded queue with a non-blocking push under a short lock. A full
+//! queue returns [`AuditError::BufferFull`] at once (unless the overflow policy is
+//! [`OverflowPolicy::Block`], which waits up to its timeout). A refused event takes no
+//! sequence number, so no gap appears.
 //!
 //! What a crash can lose depends on [`FlushMode`](crate::FlushMode): events accepted but not
 //! yet fsynced. [`AuditLogger::emit_durable`] and [`AuditLogger::flush`] tell a caller when its
@@ -85,7 +87,7 @@ impl QueueLimits {
     }
 }
 
-/// What [`AuditLogger::shutdown`] reports.
+/// Report returned by [`AuditLogger::shutdown`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShutdownReport {
     /// Sequence number of the last record in the log.
@@ -198,7 +200,8 @@ impl AuditLogger {
         })
     }
 
-    /// Validates `event` and queues it for the writer. Never blocks.
+    /// Validates `event` and queues it for the writer. Waits for no I/O, and blocks only
+    /// under [`OverflowPolicy::Block`] while the queue is full.
     ///
     /// `Ok` means the event was accepted and will be written in order; it is durable once a
     /// later [`flush`](Self::flush) returns, or at once with [`emit_durable`](Self::emit_durable).
@@ -386,7 +389,7 @@ impl Inner {
         target
     }
 
-    /// Joins the writer thread (already told to stop) and builds the report.
+    /// Joins the writer thread (already sent `Shutdown`) and builds the report.
     fn finish(&mut self) -> Result<ShutdownReport, AuditError> {
         if let Some(thread) = self.thread.take() {
             if thread.join().is_err() {

@@ -165,7 +165,7 @@ impl LogFiles {
         self.last_hash
     }
 
-    /// The log directory.
+    /// Returns the log directory.
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
@@ -175,7 +175,7 @@ impl LogFiles {
         self.unsynced.len() + self.planned.iter().map(|p| p.bytes.len()).sum::<usize>()
     }
 
-    /// Whether appended bytes are waiting to be written or fsynced.
+    /// Returns true while appended bytes wait to be written or fsynced.
     pub(crate) fn has_unsynced(&self) -> bool {
         !self.unsynced.is_empty() || !self.planned.is_empty()
     }
@@ -330,7 +330,7 @@ pub(crate) struct Appended {
     pub leaf_hash: Option<Hash>,
 }
 
-/// Where a record's line starts.
+/// Location of a record's line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RecordLocation {
     /// First sequence number of the segment, which names its file.
@@ -339,7 +339,7 @@ pub(crate) struct RecordLocation {
     pub offset: u64,
 }
 
-/// Where the chain ends when the log is opened.
+/// End of the chain when the log is opened.
 struct TailState {
     first_seq: u64,
     len: u64,

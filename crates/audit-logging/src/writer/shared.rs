@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use crate::error::AuditError;
 use crate::format::Hash;
 
-/// Why events were not accepted, as stored in `events_lost` records.
+/// Reason events were not accepted, as stored in `events_lost` records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LossReason {
     QueueFull,
@@ -89,7 +89,7 @@ impl PushState {
     }
 }
 
-/// What the writer has made durable.
+/// Durable position published by the writer.
 #[derive(Debug)]
 pub(crate) struct DurableState {
     /// Items (by ordinal) that are durable: ordinals `1..=durable_items`.
@@ -138,7 +138,7 @@ pub(crate) struct Shared {
     pub cascade: Mutex<Vec<std::thread::Thread>>,
     /// Set while a flush request is in the control channel, so waiters send at most one.
     pub flush_pending: AtomicBool,
-    /// Set while free space is below the reserve; `disk_free` holds the last reading.
+    /// Set while free space is below the reserve; `disk_free` contains the last reading.
     pub disk_low: AtomicBool,
     pub disk_free: AtomicU64,
 }
